@@ -1,0 +1,7 @@
+//! Who is calling: passwords, sessions, and the principal every request acts as.
+
+pub mod password;
+pub mod principal;
+pub mod session;
+
+pub use principal::{Principal, Tenant};

@@ -1,0 +1,136 @@
+//! All configuration, read from flags and environment variables (`portcullis --help` lists both).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The default database: an SQLite file under `data/` in the working directory, created on first
+/// run, so that one command runs everything with no server to install.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/portcullis.db?mode=rwc";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "portcullis",
+    version,
+    about = "Portcullis: API access management — who may call the API, how, how often, with which credentials",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (GraphQL admin API, health endpoints). Migrations run first.
+    Serve(ServeArgs),
+    /// Load the demo resellers, companies, users, employees, time off and documents (idempotent).
+    SeedDemo(DatabaseArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DatabaseArgs),
+    /// Print the GraphQL schema (SDL), or write it to a file; `schema.graphql` is this output.
+    ExportSchema {
+        /// File to write instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database URL: `sqlite://path/file.db?mode=rwc` or `postgres://user@host:5432/db`.
+    /// The directory of an SQLite file is created when missing.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+
+    /// Maximum number of pooled database connections.
+    #[arg(long, env = "PORTCULLIS_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Address and port to listen on.
+    #[arg(long, env = "PORTCULLIS_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Load the demo data before serving (idempotent: safe on every start).
+    #[arg(long, env = "PORTCULLIS_DEMO")]
+    pub demo: bool,
+
+    /// E-mail of the super admin created on first start (empty database only).
+    #[arg(
+        long,
+        env = "PORTCULLIS_ADMIN_EMAIL",
+        default_value = "admin@portcullis.local"
+    )]
+    pub admin_email: String,
+
+    /// Password of that super admin. When absent, a random one is generated and printed once.
+    #[arg(long, env = "PORTCULLIS_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+
+    /// Lifetime of an admin session (login) in seconds.
+    #[arg(long, env = "PORTCULLIS_SESSION_TTL_SECS", default_value_t = 12 * 3600)]
+    pub session_ttl_secs: u64,
+
+    /// How long to wait for in-flight requests at shutdown before giving up, in seconds.
+    #[arg(long, env = "PORTCULLIS_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30)]
+    pub shutdown_timeout_secs: u64,
+
+    /// Log format. The level filter comes from `RUST_LOG` (default `info`).
+    #[arg(long, env = "PORTCULLIS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+}
+
+impl ServeArgs {
+    /// Settings for tests and tools: a database URL, an ephemeral port, everything else default.
+    pub fn for_database(database_url: impl Into<String>) -> Self {
+        Self {
+            database: DatabaseArgs {
+                database_url: database_url.into(),
+                db_max_connections: 8,
+            },
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            demo: false,
+            admin_email: "admin@portcullis.local".into(),
+            admin_password: None,
+            session_ttl_secs: 12 * 3600,
+            shutdown_timeout_secs: 5,
+            log_format: LogFormat::Pretty,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_defaults() {
+        let cli = Cli::try_parse_from(["portcullis", "serve"]).expect("parses");
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve")
+        };
+        assert_eq!(args.bind.to_string(), "127.0.0.1:8080");
+        assert!(!args.demo);
+    }
+}

@@ -1,0 +1,45 @@
+//! What a resolver knows about its request: who is calling (`Auth`), and the app.
+
+use std::sync::Arc;
+
+use async_graphql::Context;
+
+use crate::auth::Principal;
+use crate::error::AppError;
+use crate::state::App;
+
+/// The outcome of reading the `Authorization` header. An invalid header does not fail the whole
+/// request at once, so that `login` still works with a stale token in the client; any resolver
+/// that needs a principal reports why there is none.
+#[derive(Clone)]
+pub enum Auth {
+    Anonymous,
+    Invalid(String),
+    Principal(Arc<Principal>),
+}
+
+/// The caller's network address, for login throttling and audit.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+pub trait ContextExt {
+    fn app(&self) -> &Arc<App>;
+    /// The authenticated principal, or UNAUTHENTICATED.
+    fn principal(&self) -> Result<&Arc<Principal>, AppError>;
+}
+
+impl ContextExt for Context<'_> {
+    fn app(&self) -> &Arc<App> {
+        self.data_unchecked::<Arc<App>>()
+    }
+
+    fn principal(&self) -> Result<&Arc<Principal>, AppError> {
+        match self.data_opt::<Auth>() {
+            Some(Auth::Principal(p)) => Ok(p),
+            Some(Auth::Invalid(why)) => Err(AppError::Unauthenticated(why.clone())),
+            _ => Err(AppError::Unauthenticated(
+                "sign in first: send Authorization: Bearer <token>".into(),
+            )),
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! GraphQL object types: thin wrappers over service views, one file per domain type.
+
+mod company;
+mod feature;
+mod reseller;
+mod role;
+mod user;
+mod visibility_group;
+
+pub use company::{ApiAccessType, Company};
+pub use feature::Feature;
+pub use reseller::Reseller;
+pub use role::{Permission, Role};
+pub use user::User;
+pub use visibility_group::VisibilityGroup;

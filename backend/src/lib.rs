@@ -1,0 +1,20 @@
+//! Portcullis: the API access management server.
+//!
+//! `server::start` wires everything: database (`db`), start-up work (`bootstrap`, `demo`), state
+//! (`state`), routes and layers (`router`). Requests reach the GraphQL door (`graphql`), which
+//! authenticates (`auth`) and calls the domain layer (`service`), which reads and writes the
+//! tables (`entity`). Errors are one type (`error`).
+
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod entity;
+pub mod error;
+pub mod graphql;
+pub mod health;
+pub mod router;
+pub mod server;
+pub mod service;
+pub mod state;

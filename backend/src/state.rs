@@ -1,0 +1,31 @@
+//! Shared application state: handed to every handler (axum) and resolver (async-graphql).
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::session::SessionKeys;
+use crate::config::ServeArgs;
+use crate::graphql::PortcullisSchema;
+use crate::service::sessions::LoginThrottle;
+
+/// What every request needs. Not `Debug`: it holds signing keys.
+pub struct App {
+    pub db: DatabaseConnection,
+    pub config: ServeArgs,
+    pub session_keys: SessionKeys,
+    pub login_throttle: LoginThrottle,
+}
+
+impl App {
+    pub fn session_ttl(&self) -> time::Duration {
+        time::Duration::seconds(self.config.session_ttl_secs.min(i64::MAX as u64) as i64)
+    }
+}
+
+/// The router's state: the app, and the GraphQL schema built on it.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: Arc<App>,
+    pub schema: PortcullisSchema,
+}

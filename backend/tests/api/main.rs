@@ -1,0 +1,8 @@
+//! Integration tests: the real router on a random port, against a fresh SQLite file and a fresh
+//! PostgreSQL database per test. `db_test!(name)` runs `async fn name(app: &TestApp)` on both.
+
+#[macro_use]
+mod helpers;
+
+mod schema;
+mod session;

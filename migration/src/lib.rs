@@ -1,0 +1,21 @@
+//! Database migrations. They run at every start (`portcullis serve`) and are frozen once released:
+//! a change to the data model is a new file here, never an edit of an old one.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_tenancy;
+mod m20261125_000002_identity;
+mod m20261125_000003_company_data;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_tenancy::Migration),
+            Box::new(m20261125_000002_identity::Migration),
+            Box::new(m20261125_000003_company_data::Migration),
+        ]
+    }
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs the whole test suite: formatting, clippy, every test of the
+# workspace (integration tests run on SQLite and on PostgreSQL) and a build of the frontend
+# placeholder. Every step runs even when an earlier one fails; the exit status is non-zero when
+# any step failed.
+#
+# PostgreSQL: PORTCULLIS_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432). The tests create
+# and drop their own databases (named pc_test_*).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/setup.sh
+
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+export PORTCULLIS_TEST_PG_URL="${PORTCULLIS_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432}"
+
+failed=()
+
+step() {
+  local name="$1"
+  shift
+  echo
+  echo "[test] ==> $name: $*"
+  if "$@"; then
+    echo "[test] ok: $name"
+  else
+    echo "[test] FAILED: $name" >&2
+    failed+=("$name")
+  fi
+}
+
+# Drops test databases left behind by earlier runs that crashed before cleaning up. Databases that
+# still have connections (a run in progress elsewhere) are left alone. Skipped without psql.
+drop_stale_test_databases() {
+  if ! command -v psql >/dev/null 2>&1 || ! command -v dropdb >/dev/null 2>&1; then
+    return 0
+  fi
+  local names name
+  names="$(PGCONNECT_TIMEOUT=5 psql -w -At -c \
+    "select datname from pg_database where datname like 'pc\_test\_%'" \
+    "$PORTCULLIS_TEST_PG_URL" 2>/dev/null)" || return 0
+  for name in $names; do
+    if PGCONNECT_TIMEOUT=5 dropdb -w --if-exists --maintenance-db="$PORTCULLIS_TEST_PG_URL" "$name" 2>/dev/null; then
+      echo "[test] dropped leftover test database $name"
+    fi
+  done
+}
+
+drop_stale_test_databases
+
+step "rustfmt" cargo fmt --all -- --check
+step "clippy" cargo clippy --all-targets -- -D warnings
+step "tests" cargo nextest run --workspace --exclude frontend --no-fail-fast
+step "frontend placeholder" cargo check -p frontend
+
+echo
+if ((${#failed[@]})); then
+  echo "[test] FAILED steps: ${failed[*]}" >&2
+  exit 1
+fi
+echo "[test] all steps passed"

@@ -1,0 +1,14 @@
+//! Types and rules shared by the Portcullis server and its admin SPA.
+//!
+//! Everything here compiles for both the server and `wasm32`, so the SPA and the server agree by
+//! construction on the permission catalogue, the feature flags, the API access types and the
+//! validation bounds: a form can refuse what the server would refuse, with the same words.
+
+pub mod access;
+pub mod features;
+pub mod limits;
+pub mod permissions;
+pub mod roles;
+
+pub use access::ApiAccessType;
+pub use limits::ValidationError;
