@@ -18,3 +18,4 @@ pub mod router;
 pub mod server;
 pub mod service;
 pub mod state;
+pub mod token;

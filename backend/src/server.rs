@@ -79,6 +79,7 @@ pub async fn start(
         config,
         session_keys,
         login_throttle: Default::default(),
+        last_used: Default::default(),
     });
     let state = AppState {
         schema: graphql::build_schema(app.clone()),
@@ -96,6 +97,8 @@ pub async fn start(
         tracing::info!("shutting down: finishing in-flight requests");
         let _ = begin_tx.send(());
     };
+    let flusher = tokio::spawn(flush_last_used_periodically(state.app.clone()));
+    let final_flush = state.app.clone();
     let task = tokio::spawn(async move {
         let serve = axum::serve(
             listener,
@@ -113,6 +116,10 @@ pub async fn start(
             res = serve => res.context("serving HTTP")?,
             _ = deadline => tracing::warn!(?shutdown_timeout, "in-flight requests did not finish in time"),
         }
+        flusher.abort();
+        if let Err(e) = final_flush.last_used.flush(&final_flush.db).await {
+            tracing::warn!(error = %e, "could not write the last-used stamps at shutdown");
+        }
         tracing::info!("stopped");
         Ok(())
     });
@@ -123,6 +130,20 @@ pub async fn start(
         stop: Some(stop_tx),
         task,
     })
+}
+
+/// How often coalesced "last used" stamps are written.
+const LAST_USED_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
+
+async fn flush_last_used_periodically(app: Arc<App>) {
+    let mut tick = tokio::time::interval(LAST_USED_FLUSH_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = app.last_used.flush(&app.db).await {
+            tracing::warn!(error = %e, "could not write last-used stamps; will retry");
+        }
+    }
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

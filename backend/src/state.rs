@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::auth::last_used::LastUsed;
 use crate::auth::session::SessionKeys;
 use crate::config::ServeArgs;
 use crate::graphql::PortcullisSchema;
@@ -15,6 +16,7 @@ pub struct App {
     pub config: ServeArgs,
     pub session_keys: SessionKeys,
     pub login_throttle: LoginThrottle,
+    pub last_used: LastUsed,
 }
 
 impl App {

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_tenancy;
 mod m20261125_000002_identity;
 mod m20261125_000003_company_data;
+mod m20261125_000004_personal_access_tokens;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_tenancy::Migration),
             Box::new(m20261125_000002_identity::Migration),
             Box::new(m20261125_000003_company_data::Migration),
+            Box::new(m20261125_000004_personal_access_tokens::Migration),
         ]
     }
 }

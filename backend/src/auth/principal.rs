@@ -31,6 +31,8 @@ pub struct Principal {
     pub departments: Option<Vec<String>>,
     /// The admin session this request came with, if any.
     pub session_id: Option<Uuid>,
+    /// The personal access token this request came with, if any.
+    pub personal_token_id: Option<Uuid>,
 }
 
 impl Principal {
@@ -78,6 +80,7 @@ impl Principal {
             tenant,
             departments,
             session_id: None,
+            personal_token_id: None,
         })
     }
 

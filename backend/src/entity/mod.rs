@@ -6,6 +6,7 @@ pub mod company_feature;
 pub mod document;
 pub mod employee;
 pub mod permission;
+pub mod personal_access_token;
 pub mod reseller;
 pub mod reseller_feature;
 pub mod role;

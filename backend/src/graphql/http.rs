@@ -11,7 +11,7 @@ use axum::{
     response::{Html, IntoResponse},
 };
 
-use crate::auth::session;
+use crate::auth::bearer;
 use crate::graphql::context::{Auth, ClientIp};
 use crate::state::AppState;
 
@@ -41,22 +41,17 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Auth {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Auth::Anonymous;
     };
-    let Some(token) = value
+    let token = match value
         .to_str()
-        .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    else {
-        return Auth::Invalid("the Authorization header must be `Bearer <token>`".into());
+        .map_err(|_| ())
+        .and_then(|v| bearer::token_from_header(v).map_err(|_| ()))
+    {
+        Ok(t) => t,
+        Err(()) => {
+            return Auth::Invalid("the Authorization header must be `Bearer <token>`".into());
+        }
     };
-    if !session::looks_like_jwt(token) {
-        return Auth::Invalid("the bearer token is not a valid Portcullis token".into());
-    }
-    match session::authenticate(&state.app.db, &state.app.session_keys, token).await {
+    match bearer::authenticate(&state.app, token).await {
         Ok(p) => Auth::Principal(Arc::new(p)),
         Err(e) => Auth::Invalid(e.to_string()),
     }

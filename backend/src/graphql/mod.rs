@@ -3,6 +3,7 @@
 //! fails when the two drift apart.
 
 pub mod context;
+mod credentials;
 pub mod error;
 pub mod http;
 mod objects;
@@ -27,6 +28,7 @@ pub struct Query(
     session::SessionQuery,
     tenancy::TenancyQuery,
     users::UsersQuery,
+    credentials::CredentialsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -34,6 +36,7 @@ pub struct Mutation(
     session::SessionMutation,
     tenancy::TenancyMutation,
     users::UsersMutation,
+    credentials::CredentialsMutation,
 );
 
 pub type PortcullisSchema = Schema<Query, Mutation, EmptySubscription>;

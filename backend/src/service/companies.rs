@@ -164,7 +164,13 @@ pub async fn list(
     })
 }
 
+/// One company for `company(id)`. A company user asking for any other company gets NOT_FOUND
+/// (null), like a hub user asking outside their scope, rather than FORBIDDEN for lacking
+/// `companies.read`: the contract is "null when absent or out of scope".
 pub async fn get(p: &Principal, db: &DatabaseConnection, id: Uuid) -> AppResult<CompanyView> {
+    if matches!(p.tenant, Tenant::Company { company_id, .. } if company_id != id) {
+        return Err(not_found());
+    }
     let c = find_visible(p, db, id).await?;
     view(db, c).await
 }

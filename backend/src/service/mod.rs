@@ -6,6 +6,7 @@
 pub mod companies;
 pub mod features;
 pub mod pagination;
+pub mod personal_tokens;
 pub mod resellers;
 pub mod roles;
 pub mod sessions;

@@ -33,6 +33,17 @@ fn not_found() -> AppError {
     AppError::NotFound("role".into())
 }
 
+/// Sorts permission keys in catalogue order, which reads better than alphabetical; every
+/// `RoleView` lists them this way, whether just written or read back.
+fn sort_by_catalogue(permissions: &mut [String]) {
+    permissions.sort_by_cached_key(|k| {
+        perm::CATALOGUE
+            .iter()
+            .position(|p| p.key == k)
+            .unwrap_or(usize::MAX)
+    });
+}
+
 async fn with_permissions(
     db: &impl ConnectionTrait,
     roles: Vec<role::Model>,
@@ -46,17 +57,11 @@ async fn with_permissions(
     {
         by_role.entry(rp.role_id).or_default().push(rp.permission);
     }
-    // Catalogue order reads better than alphabetical.
-    let order: HashMap<&str, usize> = perm::CATALOGUE
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.key, i))
-        .collect();
     Ok(roles
         .into_iter()
         .map(|r| {
             let mut permissions = by_role.remove(&r.id).unwrap_or_default();
-            permissions.sort_by_key(|k| order.get(k.as_str()).copied().unwrap_or(usize::MAX));
+            sort_by_catalogue(&mut permissions);
             RoleView {
                 role: r,
                 permissions,
@@ -233,6 +238,8 @@ pub async fn create(
         })?;
     replace_permissions(&txn, model.id, &permissions).await?;
     txn.commit().await?;
+    let mut permissions = permissions;
+    sort_by_catalogue(&mut permissions);
     Ok(RoleView {
         role: model,
         permissions,

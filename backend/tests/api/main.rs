@@ -5,4 +5,5 @@
 mod helpers;
 
 mod schema;
+mod personal_tokens;
 mod session;

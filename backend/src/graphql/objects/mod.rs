@@ -2,6 +2,7 @@
 
 mod company;
 mod feature;
+mod personal_access_token;
 mod reseller;
 mod role;
 mod user;
@@ -9,6 +10,7 @@ mod visibility_group;
 
 pub use company::{ApiAccessType, Company};
 pub use feature::Feature;
+pub use personal_access_token::PersonalAccessToken;
 pub use reseller::Reseller;
 pub use role::{Permission, Role};
 pub use user::User;

@@ -1,0 +1,129 @@
+//! Personal access tokens (SPEC §3.1, seeds 000/002/003): a user's own tokens for scripts and
+//! integrations. A token carries its user's *current* permissions and visibility groups: it
+//! authenticates as the user, whose principal is loaded fresh, so a role change applies at once
+//! and a deactivated user's tokens fail.
+
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use shared::permissions as perm;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::auth::Principal;
+use crate::auth::last_used::CredentialKind;
+use crate::entity::personal_access_token as pat;
+use crate::error::{AppError, AppResult, on_unique_violation};
+use crate::service::pagination;
+use crate::state::App;
+use crate::token::{self, ParsedToken, TokenKind};
+
+/// The seeds' wording, which users know from the existing product.
+pub const DUPLICATE_NAME: &str = "Token already exists";
+
+fn not_found() -> AppError {
+    AppError::NotFound("personal access token".into())
+}
+
+pub fn masked(t: &pat::Model) -> String {
+    token::mask(TokenKind::PersonalAccessToken, &t.public_id)
+}
+
+pub fn is_expired(t: &pat::Model, now: OffsetDateTime) -> bool {
+    t.expires_at.is_some_and(|e| e <= now)
+}
+
+/// Creates a token for the caller. Returns the full token (to be shown once) and the row.
+pub async fn create(
+    p: &Principal,
+    db: &DatabaseConnection,
+    name: &str,
+    expires_at: Option<OffsetDateTime>,
+) -> AppResult<(String, pat::Model)> {
+    p.require(perm::PERSONAL_TOKENS_MANAGE)?;
+    let name = shared::limits::name("name", name)?;
+    let now = OffsetDateTime::now_utc();
+    if let Some(e) = expires_at
+        && e <= now
+    {
+        return Err(AppError::validation(
+            "expiresAt",
+            "expiresAt must be in the future (or absent for no expiration)",
+        ));
+    }
+    let minted =
+        token::mint(TokenKind::PersonalAccessToken).map_err(|e| AppError::Internal(e.into()))?;
+    let model = pat::Model {
+        id: Uuid::now_v7(),
+        user_id: p.user.id,
+        name,
+        public_id: minted.public_id.clone(),
+        token_hash: minted.hash.clone(),
+        created_at: now,
+        last_used_at: None,
+        expires_at,
+    };
+    pat::Entity::insert(pat::ActiveModel::from(model.clone()))
+        .exec(db)
+        .await
+        .map_err(|e| on_unique_violation(e, "name", DUPLICATE_NAME))?;
+    Ok((minted.expose().to_string(), model))
+}
+
+/// The caller's own tokens, newest first, optionally filtered by part of the name.
+pub async fn list(app: &App, p: &Principal, name: Option<&str>) -> AppResult<Vec<pat::Model>> {
+    p.require(perm::PERSONAL_TOKENS_MANAGE)?;
+    let search = pagination::parse_search(name)?;
+    let mut q = pat::Entity::find().filter(pat::Column::UserId.eq(p.user.id));
+    if let Some(s) = &search {
+        q = q.filter(pagination::contains_ci(pat::Column::Name, s));
+    }
+    let mut rows = q
+        .order_by_desc(pat::Column::CreatedAt)
+        .order_by_desc(pat::Column::Id)
+        .all(&app.db)
+        .await?;
+    for r in &mut rows {
+        if let Some(at) = app
+            .last_used
+            .pending(CredentialKind::PersonalAccessToken, r.id)
+        {
+            r.last_used_at = Some(at);
+        }
+    }
+    Ok(rows)
+}
+
+/// Revokes (deletes) one of the caller's own tokens; another user's is NOT_FOUND.
+pub async fn revoke(p: &Principal, db: &DatabaseConnection, id: Uuid) -> AppResult<bool> {
+    p.require(perm::PERSONAL_TOKENS_MANAGE)?;
+    let res = pat::Entity::delete_many()
+        .filter(pat::Column::Id.eq(id))
+        .filter(pat::Column::UserId.eq(p.user.id))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(not_found());
+    }
+    Ok(true)
+}
+
+/// Authenticates a parsed `pat_` token: one indexed read by public id, a constant-time hash
+/// comparison, the expiry, then the user's current principal.
+pub async fn authenticate(app: &App, parsed: &ParsedToken<'_>) -> AppResult<Principal> {
+    let invalid = || AppError::Unauthenticated("the token is invalid or has been revoked".into());
+    let row = pat::Entity::find()
+        .filter(pat::Column::PublicId.eq(parsed.public_id))
+        .one(&app.db)
+        .await?
+        .ok_or_else(invalid)?;
+    if !parsed.matches(&row.token_hash) {
+        return Err(invalid());
+    }
+    if is_expired(&row, OffsetDateTime::now_utc()) {
+        return Err(AppError::Unauthenticated("the token has expired".into()));
+    }
+    let mut principal = Principal::load(&app.db, row.user_id).await?;
+    principal.personal_token_id = Some(row.id);
+    app.last_used
+        .touch(CredentialKind::PersonalAccessToken, row.id);
+    Ok(principal)
+}
