@@ -41,7 +41,13 @@ pub enum Command {
 pub struct DatabaseArgs {
     /// Database URL: `sqlite://path/file.db?mode=rwc` or `postgres://user@host:5432/db`.
     /// The directory of an SQLite file is created when missing.
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    /// Its value is never printed (it may hold a password).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = DEFAULT_DATABASE_URL,
+        hide_env_values = true
+    )]
     pub database_url: String,
 
     /// Maximum number of pooled database connections.

@@ -1,6 +1,6 @@
 //! Credentials (SPEC §8, credentials): personal access tokens so far.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use time::OffsetDateTime;
 
 use crate::graphql::context::ContextExt;
@@ -23,6 +23,23 @@ pub struct CreatedPersonalAccessToken {
     pub personal_access_token: PersonalAccessToken,
 }
 
+/// Which kind of credential an entry is about.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum CredentialKind {
+    PersonalAccessToken,
+    ApiCredential,
+    ApiKey,
+}
+
+/// A credential of the caller's that expires within 7 days, so the admin app can warn.
+#[derive(SimpleObject)]
+pub struct ExpiringCredential {
+    pub kind: CredentialKind,
+    pub id: ID,
+    pub name: String,
+    pub expires_at: OffsetDateTime,
+}
+
 #[derive(Default)]
 pub struct CredentialsQuery;
 
@@ -39,6 +56,23 @@ impl CredentialsQuery {
             .await?
             .into_iter()
             .map(PersonalAccessToken)
+            .collect())
+    }
+
+    /// The caller's credentials expiring within 7 days, soonest first.
+    async fn expiring_credentials(&self, ctx: &Context<'_>) -> GqlResult<Vec<ExpiringCredential>> {
+        let p = ctx.principal()?;
+        Ok(personal_tokens::expiring(ctx.app(), p)
+            .await?
+            .into_iter()
+            .filter_map(|t| {
+                Some(ExpiringCredential {
+                    kind: CredentialKind::PersonalAccessToken,
+                    id: ID(t.id.to_string()),
+                    name: t.name,
+                    expires_at: t.expires_at?,
+                })
+            })
             .collect())
     }
 }

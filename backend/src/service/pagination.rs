@@ -67,7 +67,8 @@ impl NameCursor {
     }
 }
 
-/// Validates a search string: trimmed, at most 200 characters; empty means no search.
+/// Validates a search string: trimmed, at most 200 characters; empty means no search. Case is
+/// kept: `contains_ci` folds it, in the ways the database folds the column.
 pub fn parse_search(search: Option<&str>) -> AppResult<Option<String>> {
     let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
@@ -78,17 +79,33 @@ pub fn parse_search(search: Option<&str>) -> AppResult<Option<String>> {
             format!("search is too long: at most {SEARCH_MAX_CHARS} characters are allowed"),
         ));
     }
-    Ok(Some(s.to_lowercase()))
+    Ok(Some(s.to_string()))
 }
 
 /// Case-insensitive substring match on a column; `%`, `_` and `\` in the search are literal.
+///
+/// The column is folded by the database's `lower()`, which knows Unicode on PostgreSQL but only
+/// ASCII on SQLite. So the search is tried in two foldings: fully lower-cased (right on
+/// PostgreSQL, and on SQLite whenever the name's non-ASCII letters are lower case already), and
+/// with only ASCII folded, as SQLite folds the column, so that a name typed as it is written is
+/// always found ("ÖKO" finds "ÖKO Bau" on SQLite too).
 pub fn contains_ci(col: impl ColumnTrait, search: &str) -> SimpleExpr {
-    let escaped = search
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    Expr::expr(Func::lower(Expr::col(col.as_column_ref())))
-        .like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+    let pattern = |s: &str| {
+        let escaped = s
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        LikeExpr::new(format!("%{escaped}%")).escape('\\')
+    };
+    let column = || Expr::expr(Func::lower(Expr::col(col.as_column_ref())));
+    let full = search.to_lowercase();
+    let ascii = search.to_ascii_lowercase();
+    let matches = column().like(pattern(&full));
+    if ascii == full {
+        matches
+    } else {
+        matches.or(column().like(pattern(&ascii)))
+    }
 }
 
 /// Runs `select` one page at a time, ordered by `(name, id)`.
@@ -182,7 +199,7 @@ mod tests {
         assert_eq!(parse_search(Some("  ")).expect("ok"), None);
         assert_eq!(
             parse_search(Some(" AcMe ")).expect("ok").as_deref(),
-            Some("acme")
+            Some("AcMe")
         );
         assert!(parse_search(Some(&"x".repeat(201))).is_err());
     }

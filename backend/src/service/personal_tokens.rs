@@ -31,6 +31,27 @@ pub fn is_expired(t: &pat::Model, now: OffsetDateTime) -> bool {
     t.expires_at.is_some_and(|e| e <= now)
 }
 
+/// How far ahead lists warn about an expiry.
+pub const EXPIRY_WARNING: time::Duration = time::Duration::days(7);
+
+/// Not yet expired, but expiring within `EXPIRY_WARNING`.
+pub fn is_expiring_soon(t: &pat::Model, now: OffsetDateTime) -> bool {
+    t.expires_at
+        .is_some_and(|e| e > now && e <= now + EXPIRY_WARNING)
+}
+
+/// The caller's tokens that expire within `EXPIRY_WARNING`, soonest first.
+pub async fn expiring(app: &App, p: &Principal) -> AppResult<Vec<pat::Model>> {
+    let now = OffsetDateTime::now_utc();
+    let mut rows: Vec<pat::Model> = list(app, p, None)
+        .await?
+        .into_iter()
+        .filter(|t| is_expiring_soon(t, now))
+        .collect();
+    rows.sort_by_key(|t| t.expires_at);
+    Ok(rows)
+}
+
 /// Creates a token for the caller. Returns the full token (to be shown once) and the row.
 pub async fn create(
     p: &Principal,

@@ -177,7 +177,11 @@ fn validate_permissions(p: &Principal, list: &[String]) -> AppResult<Vec<String>
 
 fn validate_role_name(name: &str) -> AppResult<String> {
     let name = shared::limits::name("name", name)?;
-    if shared::roles::built_in(&name).is_some() {
+    // Case-insensitively: "company admin" next to "Company admin" would pass for the built-in.
+    if shared::roles::BUILT_IN_ROLES
+        .iter()
+        .any(|r| r.name.eq_ignore_ascii_case(&name))
+    {
         return Err(AppError::conflict(
             Some("name"),
             format!("'{name}' is the name of a built-in role"),

@@ -251,6 +251,19 @@ async fn check_groups(
     Ok(ids)
 }
 
+/// The ids of the groups a user is in, sorted (as `check_groups` returns them).
+async fn group_ids_of(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<Vec<Uuid>> {
+    let mut ids: Vec<Uuid> = user_visibility_group::Entity::find()
+        .filter(user_visibility_group::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.group_id)
+        .collect();
+    ids.sort();
+    Ok(ids)
+}
+
 async fn set_groups(db: &impl ConnectionTrait, user_id: Uuid, ids: &[Uuid]) -> AppResult<()> {
     user_visibility_group::Entity::delete_many()
         .filter(user_visibility_group::Column::UserId.eq(user_id))
@@ -355,7 +368,16 @@ pub async fn update(
         am.active = Set(active);
     }
     let groups = match &upd.visibility_group_ids {
-        Some(ids) => Some(check_groups(db, current.company_id, ids).await?),
+        Some(ids) => {
+            let ids = check_groups(db, current.company_id, ids).await?;
+            // Groups limit what their members see: lifting one's own limit is an escalation.
+            if is_self && ids != group_ids_of(db, id).await? {
+                return Err(AppError::Forbidden(
+                    "you cannot change your own visibility groups".into(),
+                ));
+            }
+            Some(ids)
+        }
         None => None,
     };
     let txn = db.begin().await?;

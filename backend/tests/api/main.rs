@@ -4,6 +4,9 @@
 #[macro_use]
 mod helpers;
 
-mod schema;
 mod personal_tokens;
+mod process;
+mod schema;
 mod session;
+mod tenancy;
+mod users;

@@ -248,3 +248,33 @@ async fn tokens_are_private_and_follow_their_user(app: &TestApp) {
     assert_eq!(error_code(&dead), "UNAUTHENTICATED");
 }
 db_test!(tokens_are_private_and_follow_their_user);
+
+async fn tokens_expiring_within_a_week_are_reported(app: &TestApp) {
+    let session = app.admin_token().await;
+    let soon = (OffsetDateTime::now_utc() + time::Duration::days(3))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("format");
+    let later = (OffsetDateTime::now_utc() + time::Duration::days(30))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("format");
+    app.gql_ok(Some(&session), CREATE, json!({ "n": "soon", "e": soon }))
+        .await;
+    app.gql_ok(Some(&session), CREATE, json!({ "n": "later", "e": later }))
+        .await;
+    create(app, &session, "never").await;
+    let d = app
+        .gql_ok(
+            Some(&session),
+            "{ expiringCredentials { kind name expiresAt } personalAccessTokens { name expiringSoon } }",
+            json!({}),
+        )
+        .await;
+    let expiring = d["expiringCredentials"].as_array().expect("list");
+    assert_eq!(expiring.len(), 1, "{d}");
+    assert_eq!(expiring[0]["name"], "soon");
+    assert_eq!(expiring[0]["kind"], "PERSONAL_ACCESS_TOKEN");
+    for t in d["personalAccessTokens"].as_array().expect("list") {
+        assert_eq!(t["expiringSoon"], t["name"] == "soon", "{t}");
+    }
+}
+db_test!(tokens_expiring_within_a_week_are_reported);

@@ -34,4 +34,8 @@ impl PersonalAccessToken {
     async fn expired(&self) -> bool {
         personal_tokens::is_expired(&self.0, OffsetDateTime::now_utc())
     }
+    /// Expires within 7 days: time to rotate.
+    async fn expiring_soon(&self) -> bool {
+        personal_tokens::is_expiring_soon(&self.0, OffsetDateTime::now_utc())
+    }
 }
