@@ -17,7 +17,7 @@ impl SessionQuery {
     /// The signed-in user.
     async fn me(&self, ctx: &Context<'_>) -> GqlResult<User> {
         let p = ctx.principal()?;
-        Ok(User(p.user.clone()))
+        Ok(User::from(p.user.clone()))
     }
 }
 
@@ -43,11 +43,12 @@ impl SessionMutation {
     ) -> GqlResult<Session> {
         let app = ctx.app();
         let ip = ctx.data_opt::<ClientIp>().map(|c| c.0);
-        let (token, expires_at, user) = service::sessions::login(app, &email, password, ip).await?;
+        let (token, expires_at, principal) =
+            service::sessions::login(app, &email, password, ip).await?;
         Ok(Session {
             token,
             expires_at,
-            user: User(user),
+            user: User::seen_by(principal.user.clone(), std::sync::Arc::new(principal)),
         })
     }
 

@@ -46,14 +46,14 @@ impl UsersQuery {
             &req,
         )
         .await?;
-        Ok(connection(page, User))
+        Ok(connection(page, User::from))
     }
 
     async fn user(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<User>> {
         let p = ctx.principal()?;
         let id = parse_id("id", &id)?;
         match users::find_visible(p, &ctx.app().db, id).await {
-            Ok(u) => Ok(Some(User(u))),
+            Ok(u) => Ok(Some(User::from(u))),
             Err(AppError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
         }
@@ -160,7 +160,7 @@ impl UsersMutation {
             reseller_id: opt_id("resellerId", input.reseller_id.as_ref())?,
             visibility_group_ids: parse_ids("visibilityGroupIds", input.visibility_group_ids)?,
         };
-        Ok(User(users::create(p, &ctx.app().db, new).await?))
+        Ok(User::from(users::create(p, &ctx.app().db, new).await?))
     }
 
     async fn update_user(
@@ -177,7 +177,7 @@ impl UsersMutation {
             active: input.active,
             visibility_group_ids: parse_ids("visibilityGroupIds", input.visibility_group_ids)?,
         };
-        Ok(User(users::update(p, &ctx.app().db, id, upd).await?))
+        Ok(User::from(users::update(p, &ctx.app().db, id, upd).await?))
     }
 
     /// A custom role for one company, with company permissions only.

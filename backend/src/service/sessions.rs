@@ -87,7 +87,7 @@ pub async fn login(
     email: &str,
     password: String,
     ip: Option<IpAddr>,
-) -> AppResult<(String, OffsetDateTime, user::Model)> {
+) -> AppResult<(String, OffsetDateTime, Principal)> {
     let email = email.trim().to_lowercase();
     app.login_throttle.check(&email, ip)?;
     if password.chars().count() > shared::limits::PASSWORD_MAX_CHARS {
@@ -116,7 +116,7 @@ pub async fn login(
     };
     app.login_throttle.record_success(&email);
     // Fails for a user whose company vanished or whose role is broken: better now than later.
-    Principal::load(&app.db, user.id).await?;
+    let mut principal = Principal::load(&app.db, user.id).await?;
     let (token, expires_at) =
         session::create(&app.db, &app.session_keys, user.id, app.session_ttl()).await?;
     user::Entity::update(user::ActiveModel {
@@ -126,7 +126,6 @@ pub async fn login(
     })
     .exec(&app.db)
     .await?;
-    let mut user = user;
-    user.password_hash = None;
-    Ok((token, expires_at, user))
+    principal.user.last_login_at = Some(OffsetDateTime::now_utc());
+    Ok((token, expires_at, principal))
 }

@@ -13,7 +13,7 @@ use crate::auth::{Principal, Tenant, password, session};
 use crate::entity::{company, role, user, user_visibility_group, visibility_group};
 use crate::error::{AppError, AppResult, on_unique_violation};
 use crate::service::pagination::{self, Page, PageRequest};
-use crate::service::{companies, resellers, roles};
+use crate::service::{companies, resellers, roles, visibility_groups};
 
 #[derive(Debug, Default)]
 pub struct NewUser {
@@ -264,6 +264,41 @@ async fn group_ids_of(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<Vec
     Ok(ids)
 }
 
+/// A principal limited by visibility groups hands out no more than it sees itself: every
+/// company user it creates or regroups must end up limited to departments within its own, and
+/// never unlimited (no groups).
+async fn check_within_own_limit(
+    p: &Principal,
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> AppResult<()> {
+    let Some(mine) = &p.departments else {
+        return Ok(());
+    };
+    if ids.is_empty() {
+        return Err(AppError::Forbidden(format!(
+            "you see only the departments {}: give the user visibility groups within them",
+            mine.join(", ")
+        )));
+    }
+    let groups = visibility_group::Entity::find()
+        .filter(visibility_group::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?;
+    for g in &groups {
+        if let Some(extra) = visibility_groups::departments(g)
+            .into_iter()
+            .find(|d| !mine.contains(d))
+        {
+            return Err(AppError::Forbidden(format!(
+                "the group '{}' shows department '{extra}', which you do not see",
+                g.name
+            )));
+        }
+    }
+    Ok(())
+}
+
 async fn set_groups(db: &impl ConnectionTrait, user_id: Uuid, ids: &[Uuid]) -> AppResult<()> {
     user_visibility_group::Entity::delete_many()
         .filter(user_visibility_group::Column::UserId.eq(user_id))
@@ -297,6 +332,9 @@ pub async fn create(
         input.visibility_group_ids.as_deref().unwrap_or_default(),
     )
     .await?;
+    if input.company_id.is_some() {
+        check_within_own_limit(p, db, &groups).await?;
+    }
     let hash = match input.password {
         Some(pw) => {
             shared::limits::password(&pw)?;
@@ -375,6 +413,9 @@ pub async fn update(
                 return Err(AppError::Forbidden(
                     "you cannot change your own visibility groups".into(),
                 ));
+            }
+            if !is_self {
+                check_within_own_limit(p, db, &ids).await?;
             }
             Some(ids)
         }

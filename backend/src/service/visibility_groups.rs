@@ -19,6 +19,17 @@ use crate::service::companies;
 /// Most departments in one group.
 pub const MAX_DEPARTMENTS: usize = 100;
 
+/// A user limited by visibility groups cannot change groups: editing one could widen what they,
+/// or anyone, sees.
+fn require_unlimited(p: &Principal) -> AppResult<()> {
+    if p.departments.is_some() {
+        return Err(AppError::Forbidden(
+            "you are limited by visibility groups and cannot change them".into(),
+        ));
+    }
+    Ok(())
+}
+
 fn not_found() -> AppError {
     AppError::NotFound("visibility group".into())
 }
@@ -107,6 +118,7 @@ pub async fn create(
     departments: &[String],
 ) -> AppResult<visibility_group::Model> {
     p.require(perm::VISIBILITY_GROUPS_EDIT)?;
+    require_unlimited(p)?;
     companies::find_visible(p, db, company_id).await?;
     let name = shared::limits::name("name", name)?;
     let departments = validate_departments(departments)?;
@@ -142,6 +154,7 @@ pub async fn update(
     p.require(perm::VISIBILITY_GROUPS_READ)?;
     let g = find_visible(p, db, id).await?;
     p.require(perm::VISIBILITY_GROUPS_EDIT)?;
+    require_unlimited(p)?;
     let mut am = visibility_group::ActiveModel {
         id: Set(id),
         updated_at: Set(OffsetDateTime::now_utc()),
@@ -172,6 +185,7 @@ pub async fn delete(p: &Principal, db: &DatabaseConnection, id: Uuid) -> AppResu
     p.require(perm::VISIBILITY_GROUPS_READ)?;
     find_visible(p, db, id).await?;
     p.require(perm::VISIBILITY_GROUPS_EDIT)?;
+    require_unlimited(p)?;
     visibility_group::Entity::delete_by_id(id).exec(db).await?;
     Ok(true)
 }

@@ -77,3 +77,22 @@ async fn health_and_readiness(app: &TestApp) {
     assert_eq!(r.status(), 200);
 }
 db_test!(health_and_readiness);
+
+async fn login_response_shows_the_users_company(app: &TestApp) {
+    backend::demo::seed(&app.state().app.db)
+        .await
+        .expect("demo data");
+    let body = app
+        .gql_ok(
+            None,
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) {
+               token expiresAt user { email role { name } company { name } reseller { id } } } }",
+            json!({ "e": "admin@acme.example", "p": backend::demo::DEMO_PASSWORD }),
+        )
+        .await;
+    let user = &body["login"]["user"];
+    assert_eq!(user["company"]["name"], "Acme Manufacturing");
+    assert_eq!(user["role"]["name"], "Company admin");
+    assert!(user["reseller"].is_null());
+}
+db_test!(login_response_shows_the_users_company);

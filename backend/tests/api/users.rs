@@ -1707,3 +1707,128 @@ async fn demo_data_signs_in_and_is_idempotent(app: &TestApp) {
         .await;
 }
 db_test!(demo_data_signs_in_and_is_idempotent);
+
+/// A user limited by visibility groups cannot hand out, or give themselves, a wider view.
+async fn limited_users_cannot_widen_visibility(app: &TestApp) {
+    let admin = app.admin_token().await;
+    let gql_id = |v: &Value, k: &str| v[k]["id"].as_str().expect("id").to_string();
+    let r = app
+        .gql_ok(
+            Some(&admin),
+            "mutation { createReseller(input: { name: \"VR\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    let c = app
+        .gql_ok(
+            Some(&admin),
+            "mutation($r: ID!) { createCompany(input: { resellerId: $r, name: \"VC\" }) { id } }",
+            json!({ "r": gql_id(&r, "createReseller") }),
+        )
+        .await;
+    let company = gql_id(&c, "createCompany");
+    let group = |name: &str, deps: Vec<&str>| {
+        let (company, admin) = (company.clone(), admin.clone());
+        let name = name.to_string();
+        let deps: Vec<String> = deps.into_iter().map(String::from).collect();
+        async move {
+            let d = app
+                .gql_ok(
+                    Some(&admin),
+                    "mutation($c: ID!, $n: String!, $d: [String!]!) { createVisibilityGroup(input: { companyId: $c, name: $n, departments: $d }) { id } }",
+                    json!({ "c": company, "n": name, "d": deps }),
+                )
+                .await;
+            d["createVisibilityGroup"]["id"]
+                .as_str()
+                .expect("id")
+                .to_string()
+        }
+    };
+    let eng = group("Eng", vec!["Engineering"]).await;
+    let sales = group("Sales", vec!["Sales"]).await;
+    let roles = app
+        .gql_ok(
+            Some(&admin),
+            "query($c: ID) { roles(companyId: $c) { id name } }",
+            json!({ "c": company }),
+        )
+        .await;
+    let role = |n: &str| {
+        roles["roles"]
+            .as_array()
+            .expect("roles")
+            .iter()
+            .find(|r| r["name"] == n)
+            .expect("role")["id"]
+            .clone()
+    };
+    const CREATE: &str = "mutation($e: String!, $r: ID!, $c: ID, $g: [ID!]) { createUser(input: { email: $e, name: \"N\", password: \"long enough password\", roleId: $r, companyId: $c, visibilityGroupIds: $g }) { id } }";
+    app.gql_ok(
+        Some(&admin),
+        CREATE,
+        json!({ "e": "limited@vc.io", "r": role("Company admin"), "c": company, "g": [eng] }),
+    )
+    .await;
+    let limited = app.login("limited@vc.io", "long enough password").await;
+
+    let none = app
+        .gql(
+            Some(&limited),
+            CREATE,
+            json!({ "e": "a@vc.io", "r": role("Company member"), "c": company }),
+        )
+        .await;
+    assert_eq!(error_code(&none), "FORBIDDEN", "{none:#}");
+    let wider = app
+        .gql(
+            Some(&limited),
+            CREATE,
+            json!({ "e": "b@vc.io", "r": role("Company member"), "c": company, "g": [sales] }),
+        )
+        .await;
+    assert_eq!(error_code(&wider), "FORBIDDEN");
+    assert!(error_message(&wider).contains("Sales"), "{wider:#}");
+    let ok = app
+        .gql_ok(
+            Some(&limited),
+            CREATE,
+            json!({ "e": "c@vc.io", "r": role("Company member"), "c": company, "g": [eng] }),
+        )
+        .await;
+    let member = ok["createUser"]["id"].clone();
+    let lift = app
+        .gql(
+            Some(&limited),
+            "mutation($id: ID!) { updateUser(id: $id, input: { visibilityGroupIds: [] }) { id } }",
+            json!({ "id": member }),
+        )
+        .await;
+    assert_eq!(error_code(&lift), "FORBIDDEN");
+    let widen_group = app
+        .gql(
+            Some(&limited),
+            "mutation($id: ID!) { updateVisibilityGroup(id: $id, input: { departments: [\"Engineering\", \"Sales\"] }) { id } }",
+            json!({ "id": eng }),
+        )
+        .await;
+    assert_eq!(error_code(&widen_group), "FORBIDDEN");
+    let new_group = app
+        .gql(
+            Some(&limited),
+            "mutation($c: ID!) { createVisibilityGroup(input: { companyId: $c, name: \"All\", departments: [\"Sales\"] }) { id } }",
+            json!({ "c": company }),
+        )
+        .await;
+    assert_eq!(error_code(&new_group), "FORBIDDEN");
+    // Nothing was written: only the limited user and the one member exist in the company.
+    let users = app
+        .gql_ok(
+            Some(&admin),
+            "query($c: ID) { users(companyId: $c) { totalCount } }",
+            json!({ "c": company }),
+        )
+        .await;
+    assert_eq!(users["users"]["totalCount"], 2);
+}
+db_test!(limited_users_cannot_widen_visibility);
