@@ -80,6 +80,7 @@ pub async fn start(
         session_keys,
         login_throttle: Default::default(),
         last_used: Default::default(),
+        principals: Default::default(),
     });
     let state = AppState {
         schema: graphql::build_schema(app.clone()),

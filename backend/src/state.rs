@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::auth::cache::PrincipalCache;
 use crate::auth::last_used::LastUsed;
 use crate::auth::session::SessionKeys;
 use crate::config::ServeArgs;
@@ -17,6 +18,7 @@ pub struct App {
     pub session_keys: SessionKeys,
     pub login_throttle: LoginThrottle,
     pub last_used: LastUsed,
+    pub principals: PrincipalCache,
 }
 
 impl App {

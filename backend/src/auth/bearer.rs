@@ -2,6 +2,8 @@
 //! authenticates each. Prefixed secrets (`pat_…`) are checked for shape and checksum before any
 //! database read; JWTs are admin sessions.
 
+use std::sync::Arc;
+
 use crate::auth::{Principal, session};
 use crate::error::{AppError, AppResult};
 use crate::service::personal_tokens;
@@ -26,9 +28,11 @@ fn invalid_header() -> AppError {
 }
 
 /// Authenticates a bearer token of any kind.
-pub async fn authenticate(app: &App, token: &str) -> AppResult<Principal> {
+pub async fn authenticate(app: &App, token: &str) -> AppResult<Arc<Principal>> {
     if session::looks_like_jwt(token) {
-        return session::authenticate(&app.db, &app.session_keys, token).await;
+        return session::authenticate(&app.db, &app.session_keys, token)
+            .await
+            .map(Arc::new);
     }
     let parsed = token::parse(token).map_err(|e| AppError::Unauthenticated(e.to_string()))?;
     match parsed.kind {

@@ -1,6 +1,7 @@
 //! Who is calling: passwords, sessions, and the principal every request acts as.
 
 pub mod bearer;
+pub mod cache;
 pub mod last_used;
 pub mod password;
 pub mod principal;

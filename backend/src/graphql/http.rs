@@ -1,7 +1,6 @@
 //! The HTTP door to the schema: reads the bearer token, then executes.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
@@ -52,7 +51,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Auth {
         }
     };
     match bearer::authenticate(&state.app, token).await {
-        Ok(p) => Auth::Principal(Arc::new(p)),
+        Ok(p) => Auth::Principal(p),
         Err(e) => Auth::Invalid(e.to_string()),
     }
 }

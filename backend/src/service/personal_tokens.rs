@@ -3,12 +3,15 @@
 //! authenticates as the user, whose principal is loaded fresh, so a role change applies at once
 //! and a deactivated user's tokens fail.
 
+use std::sync::Arc;
+
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use shared::permissions as perm;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::Principal;
+use crate::auth::cache::{self, PrincipalCache};
 use crate::auth::last_used::CredentialKind;
 use crate::entity::personal_access_token as pat;
 use crate::error::{AppError, AppResult, on_unique_violation};
@@ -124,12 +127,22 @@ pub async fn revoke(p: &Principal, db: &DatabaseConnection, id: Uuid) -> AppResu
     if res.rows_affected == 0 {
         return Err(not_found());
     }
+    cache::invalidate_all();
     Ok(true)
 }
 
-/// Authenticates a parsed `pat_` token: one indexed read by public id, a constant-time hash
-/// comparison, the expiry, then the user's current principal.
-pub async fn authenticate(app: &App, parsed: &ParsedToken<'_>) -> AppResult<Principal> {
+/// Authenticates a parsed `pat_` token. Hot path: a cache hit by token hash, no database read.
+/// Otherwise one indexed read by public id, a constant-time hash comparison, the expiry, then
+/// the user's current principal, which is then cached (see `auth::cache`).
+pub async fn authenticate(app: &App, parsed: &ParsedToken<'_>) -> AppResult<Arc<Principal>> {
+    let hash = parsed.hash();
+    if let Some(p) = app.principals.get(&hash) {
+        if let Some(id) = p.personal_token_id {
+            app.last_used.touch(CredentialKind::PersonalAccessToken, id);
+        }
+        return Ok(p);
+    }
+    let epoch = PrincipalCache::epoch();
     let invalid = || AppError::Unauthenticated("the token is invalid or has been revoked".into());
     let row = pat::Entity::find()
         .filter(pat::Column::PublicId.eq(parsed.public_id))
@@ -144,6 +157,9 @@ pub async fn authenticate(app: &App, parsed: &ParsedToken<'_>) -> AppResult<Prin
     }
     let mut principal = Principal::load(&app.db, row.user_id).await?;
     principal.personal_token_id = Some(row.id);
+    let principal = Arc::new(principal);
+    app.principals
+        .insert(hash, epoch, principal.clone(), row.expires_at);
     app.last_used
         .touch(CredentialKind::PersonalAccessToken, row.id);
     Ok(principal)

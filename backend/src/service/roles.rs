@@ -290,6 +290,8 @@ pub async fn update(
         replace_permissions(&txn, id, list).await?;
     }
     txn.commit().await?;
+    // What this principal's tokens may do changed: drop cached principals.
+    crate::auth::cache::invalidate_all();
     view_by_id(db, id).await
 }
 
@@ -315,5 +317,7 @@ pub async fn delete(p: &Principal, db: &DatabaseConnection, id: Uuid) -> AppResu
     }
     role::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
+    // What this principal's tokens may do changed: drop cached principals.
+    crate::auth::cache::invalidate_all();
     Ok(true)
 }

@@ -431,5 +431,7 @@ pub async fn update(
         session::revoke_all_for_user(&txn, id).await?;
     }
     txn.commit().await?;
+    // What this principal's tokens may do changed: drop cached principals.
+    crate::auth::cache::invalidate_all();
     Ok(without_secret(updated))
 }

@@ -168,7 +168,7 @@ pub async fn update(
     if let Some(d) = departments {
         am.departments = Set(serde_json::json!(validate_departments(d)?));
     }
-    visibility_group::Entity::update(am)
+    let updated = visibility_group::Entity::update(am)
         .exec(db)
         .await
         .map_err(|e| {
@@ -177,7 +177,9 @@ pub async fn update(
                 "name",
                 format!("a visibility group named '{new_name}' already exists"),
             )
-        })
+        })?;
+    crate::auth::cache::invalidate_all();
+    Ok(updated)
 }
 
 /// Deletes a group; its members lose that limit (membership rows cascade).
@@ -187,5 +189,6 @@ pub async fn delete(p: &Principal, db: &DatabaseConnection, id: Uuid) -> AppResu
     p.require(perm::VISIBILITY_GROUPS_EDIT)?;
     require_unlimited(p)?;
     visibility_group::Entity::delete_by_id(id).exec(db).await?;
+    crate::auth::cache::invalidate_all();
     Ok(true)
 }

@@ -278,3 +278,32 @@ async fn tokens_expiring_within_a_week_are_reported(app: &TestApp) {
     }
 }
 db_test!(tokens_expiring_within_a_week_are_reported);
+
+/// The second use of a token is served from the principal cache (no database read), and an
+/// admin change drops the cache at once.
+async fn verified_tokens_are_cached_until_a_change(app: &TestApp) {
+    let session = app.admin_token().await;
+    let (token, row) = create(app, &session, "cached").await;
+    app.gql_ok(Some(&token), "{ me { id } }", json!({})).await;
+    // Corrupt the stored hash behind the server's back: a cached principal does not notice.
+    let id: uuid::Uuid = row["id"].as_str().expect("id").parse().expect("uuid");
+    pat::Entity::update_many()
+        .col_expr(pat::Column::TokenHash, Expr::value("0".repeat(64)))
+        .filter(pat::Column::Id.eq(id))
+        .exec(&app.state().app.db)
+        .await
+        .expect("update");
+    app.gql_ok(Some(&token), "{ me { id } }", json!({})).await;
+    // Revoking another token is a change: every cached principal is dropped, and this token's
+    // next use goes to the database, which now rejects it.
+    let (_, other) = create(app, &session, "other").await;
+    app.gql_ok(
+        Some(&session),
+        "mutation($id: ID!) { revokePersonalAccessToken(id: $id) }",
+        json!({ "id": other["id"] }),
+    )
+    .await;
+    let body = app.gql(Some(&token), "{ me { id } }", json!({})).await;
+    assert_eq!(error_code(&body), "UNAUTHENTICATED");
+}
+db_test!(verified_tokens_are_cached_until_a_change);

@@ -1,0 +1,102 @@
+//! Verified principals, cached by the SHA-256 of the token that proved them, so the hot path of
+//! a busy token does no database read (SPEC §3, issue "verification cost").
+//!
+//! Correctness comes from an *epoch*: every write that can change what some principal may do
+//! (role or permission changes, deactivation, visibility groups, revocation) calls
+//! [`invalidate_all`], and an entry cached under an older epoch is never used. Such writes are
+//! rare admin actions, so dropping everything is cheaper than tracking who depends on what. The
+//! epoch is per process, which is per instance; other instances learn of changes through the
+//! short time-to-live until cross-instance invalidation arrives with the REST issue.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use moka::sync::Cache;
+use time::OffsetDateTime;
+
+use crate::auth::Principal;
+
+/// Bumped by every principal-affecting write in this process.
+static EPOCH: AtomicU64 = AtomicU64::new(0);
+
+/// Makes every cached principal stale at once.
+pub fn invalidate_all() {
+    EPOCH.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Upper bound on how long an entry lives even without local changes.
+pub const TTL: Duration = Duration::from_secs(30);
+/// Entries kept at most (one per live token).
+pub const CAPACITY: u64 = 100_000;
+
+#[derive(Clone)]
+struct Entry {
+    epoch: u64,
+    principal: Arc<Principal>,
+    /// The credential's own expiry, checked on every hit.
+    expires_at: Option<OffsetDateTime>,
+}
+
+pub struct PrincipalCache {
+    entries: Cache<String, Entry>,
+}
+
+impl Default for PrincipalCache {
+    fn default() -> Self {
+        Self {
+            entries: Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_live(TTL)
+                .build(),
+        }
+    }
+}
+
+impl PrincipalCache {
+    /// The principal for a token hash, if cached under the current epoch and unexpired.
+    pub fn get(&self, token_hash: &str) -> Option<Arc<Principal>> {
+        let e = self.entries.get(token_hash)?;
+        let fresh = e.epoch == EPOCH.load(Ordering::SeqCst)
+            && e.expires_at.is_none_or(|at| at > OffsetDateTime::now_utc());
+        if fresh {
+            Some(e.principal)
+        } else {
+            self.entries.invalidate(token_hash);
+            None
+        }
+    }
+
+    /// Caches a principal just verified. `epoch` must be read *before* the database reads that
+    /// produced it, so a change committed meanwhile makes the entry stale rather than wrong.
+    pub fn insert(
+        &self,
+        token_hash: String,
+        epoch: u64,
+        principal: Arc<Principal>,
+        expires_at: Option<OffsetDateTime>,
+    ) {
+        self.entries.insert(
+            token_hash,
+            Entry {
+                epoch,
+                principal,
+                expires_at,
+            },
+        );
+    }
+
+    /// The current epoch, to be read before verifying.
+    pub fn epoch() -> u64 {
+        EPOCH.load(Ordering::SeqCst)
+    }
+
+    pub fn len(&self) -> u64 {
+        self.entries.run_pending_tasks();
+        self.entries.entry_count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
