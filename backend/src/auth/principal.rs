@@ -7,10 +7,9 @@ use std::collections::BTreeSet;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::entity::{
-    company, role, role_permission, user, user_visibility_group, visibility_group,
-};
+use crate::entity::{company, role, role_permission, user};
 use crate::error::{AppError, AppResult};
+use crate::service::visibility_groups;
 
 /// Where a principal sits in the platform → reseller → company hierarchy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,29 +83,19 @@ impl Principal {
         })
     }
 
+    /// The union of the user's groups' departments; `None` when the user is in no group.
     async fn departments_of(
         db: &impl ConnectionTrait,
         user_id: Uuid,
     ) -> AppResult<Option<Vec<String>>> {
-        let group_ids: Vec<Uuid> = user_visibility_group::Entity::find()
-            .filter(user_visibility_group::Column::UserId.eq(user_id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| m.group_id)
-            .collect();
-        if group_ids.is_empty() {
+        let groups = visibility_groups::of_user(db, user_id).await?;
+        if groups.is_empty() {
             return Ok(None);
         }
-        let groups = visibility_group::Entity::find()
-            .filter(visibility_group::Column::Id.is_in(group_ids))
-            .all(db)
-            .await?;
-        let mut departments = BTreeSet::new();
-        for g in groups {
-            let list: Vec<String> = serde_json::from_value(g.departments).unwrap_or_default();
-            departments.extend(list);
-        }
+        let departments: BTreeSet<String> = groups
+            .iter()
+            .flat_map(visibility_groups::departments)
+            .collect();
         Ok(Some(departments.into_iter().collect()))
     }
 

@@ -253,12 +253,10 @@ async fn check_groups(
 
 /// The ids of the groups a user is in, sorted (as `check_groups` returns them).
 async fn group_ids_of(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<Vec<Uuid>> {
-    let mut ids: Vec<Uuid> = user_visibility_group::Entity::find()
-        .filter(user_visibility_group::Column::UserId.eq(user_id))
-        .all(db)
+    let mut ids: Vec<Uuid> = visibility_groups::of_user(db, user_id)
         .await?
         .into_iter()
-        .map(|m| m.group_id)
+        .map(|g| g.id)
         .collect();
     ids.sort();
     Ok(ids)
