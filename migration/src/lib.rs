@@ -7,6 +7,7 @@ mod m20261125_000001_tenancy;
 mod m20261125_000002_identity;
 mod m20261125_000003_company_data;
 mod m20261125_000004_personal_access_tokens;
+mod m20261125_000005_api_keys;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_identity::Migration),
             Box::new(m20261125_000003_company_data::Migration),
             Box::new(m20261125_000004_personal_access_tokens::Migration),
+            Box::new(m20261125_000005_api_keys::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@
 //! validation bounds: a form can refuse what the server would refuse, with the same words.
 
 pub mod access;
+pub mod api;
 pub mod features;
 pub mod limits;
 pub mod permissions;

@@ -17,6 +17,7 @@ use crate::error::AppResult;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CredentialKind {
     PersonalAccessToken,
+    ApiKey,
 }
 
 #[derive(Default)]
@@ -50,6 +51,13 @@ impl LastUsed {
                         personal_access_token::Entity::update_many()
                             .col_expr(personal_access_token::Column::LastUsedAt, Expr::value(*at))
                             .filter(personal_access_token::Column::Id.eq(*id))
+                            .exec(&txn)
+                            .await?;
+                    }
+                    CredentialKind::ApiKey => {
+                        crate::entity::api_key::Entity::update_many()
+                            .col_expr(crate::entity::api_key::Column::LastUsedAt, Expr::value(*at))
+                            .filter(crate::entity::api_key::Column::Id.eq(*id))
                             .exec(&txn)
                             .await?;
                     }

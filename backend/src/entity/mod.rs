@@ -1,6 +1,8 @@
 //! sea-orm entities, one per table. The tables themselves are created by the `migration` crate;
 //! relations are queried explicitly by foreign key, which keeps each query visible at its call site.
 
+pub mod api_key;
+pub mod api_key_grant;
 pub mod company;
 pub mod company_feature;
 pub mod document;

@@ -2,6 +2,7 @@
 //! a public contract for scripts; `schema.graphql` at the repo root is the exported SDL and a test
 //! fails when the two drift apart.
 
+mod api_keys;
 pub mod context;
 mod credentials;
 pub mod error;
@@ -29,6 +30,7 @@ pub struct Query(
     tenancy::TenancyQuery,
     users::UsersQuery,
     credentials::CredentialsQuery,
+    api_keys::ApiKeysQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -37,6 +39,7 @@ pub struct Mutation(
     tenancy::TenancyMutation,
     users::UsersMutation,
     credentials::CredentialsMutation,
+    api_keys::ApiKeysMutation,
 );
 
 pub type PortcullisSchema = Schema<Query, Mutation, EmptySubscription>;

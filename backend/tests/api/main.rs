@@ -4,6 +4,7 @@
 #[macro_use]
 mod helpers;
 
+mod api_keys;
 mod personal_tokens;
 mod process;
 mod schema;

@@ -1,5 +1,6 @@
 //! GraphQL object types: thin wrappers over service views, one file per domain type.
 
+mod api_key;
 mod company;
 mod feature;
 mod personal_access_token;
@@ -8,6 +9,7 @@ mod role;
 mod user;
 mod visibility_group;
 
+pub use api_key::{ApiAction, ApiEndpoint, ApiKey};
 pub use company::{ApiAccessType, Company};
 pub use feature::Feature;
 pub use personal_access_token::PersonalAccessToken;
