@@ -9,6 +9,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// run, so that one command runs everything with no server to install.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/portcullis.db?mode=rwc";
 
+/// The default public URL: the default bind address, for a server run on one's own machine.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "portcullis",
@@ -99,6 +102,12 @@ pub struct ServeArgs {
     /// Log format. The level filter comes from `RUST_LOG` (default `info`).
     #[arg(long, env = "PORTCULLIS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     pub log_format: LogFormat,
+
+    /// The server's public base URL, as integrators reach it. OAuth access tokens carry it as
+    /// issuer (`iss`) and, followed by `/api/v1`, as audience (`aud`); changing it voids the
+    /// tokens already issued.
+    #[arg(long, env = "PORTCULLIS_PUBLIC_URL", default_value = DEFAULT_PUBLIC_URL)]
+    pub public_url: String,
 }
 
 impl ServeArgs {
@@ -116,6 +125,7 @@ impl ServeArgs {
             session_ttl_secs: 12 * 3600,
             shutdown_timeout_secs: 5,
             log_format: LogFormat::Pretty,
+            public_url: DEFAULT_PUBLIC_URL.into(),
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod entity;
 pub mod error;
 pub mod graphql;
 pub mod health;
+pub mod oauth;
 pub mod router;
 pub mod server;
 pub mod service;

@@ -1,9 +1,13 @@
 //! Every route and every layer, in one place, so a request's path can be read top to bottom.
 
-use axum::{Router, extract::DefaultBodyLimit, routing::get};
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    routing::{get, post},
+};
 use tower_http::trace::TraceLayer;
 
-use crate::{graphql, health, state::AppState};
+use crate::{graphql, health, oauth, state::AppState};
 
 /// Largest accepted GraphQL request body.
 pub const GRAPHQL_BODY_LIMIT: usize = 1024 * 1024;
@@ -16,10 +20,19 @@ pub fn build(state: AppState) -> Router {
         )
         .layer(DefaultBodyLimit::max(GRAPHQL_BODY_LIMIT));
 
+    // OAuth 2.0 for Partner API credentials: token, revocation, introspection (form bodies).
+    let oauth_routes = Router::new()
+        .route("/oauth/token", post(oauth::token::token))
+        .route("/oauth/revoke", post(oauth::revoke::revoke))
+        .route("/oauth/introspect", post(oauth::introspect::introspect))
+        .layer(DefaultBodyLimit::max(oauth::BODY_LIMIT));
+
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/.well-known/jwks.json", get(oauth::jwks::jwks))
         .merge(graphql_routes)
+        .merge(oauth_routes)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use crate::auth::session::SessionKeys;
 use crate::bootstrap::{self, AdminBootstrap};
 use crate::config::ServeArgs;
+use crate::oauth::OAuthKeys;
 use crate::state::{App, AppState};
 use crate::{db, demo, graphql, router};
 
@@ -69,6 +70,7 @@ pub async fn start(
         tracing::info!(?summary, "demo data ready");
     }
     let session_keys = SessionKeys::load_or_create(&db).await?;
+    let oauth_keys = OAuthKeys::load_or_create(&db).await?;
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;
@@ -78,6 +80,7 @@ pub async fn start(
         db,
         config,
         session_keys,
+        oauth_keys,
         login_throttle: Default::default(),
         last_used: Default::default(),
         principals: Default::default(),

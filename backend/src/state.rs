@@ -9,6 +9,7 @@ use crate::auth::last_used::LastUsed;
 use crate::auth::session::SessionKeys;
 use crate::config::ServeArgs;
 use crate::graphql::PortcullisSchema;
+use crate::oauth::OAuthKeys;
 use crate::service::sessions::LoginThrottle;
 
 /// What every request needs. Not `Debug`: it holds signing keys.
@@ -16,6 +17,8 @@ pub struct App {
     pub db: DatabaseConnection,
     pub config: ServeArgs,
     pub session_keys: SessionKeys,
+    /// Signs and verifies OAuth access tokens (Partner API credentials).
+    pub oauth_keys: OAuthKeys,
     pub login_throttle: LoginThrottle,
     pub last_used: LastUsed,
     pub principals: PrincipalCache,

@@ -8,6 +8,7 @@ mod m20261125_000002_identity;
 mod m20261125_000003_company_data;
 mod m20261125_000004_personal_access_tokens;
 mod m20261125_000005_api_keys;
+mod m20261125_000006_api_credentials;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_company_data::Migration),
             Box::new(m20261125_000004_personal_access_tokens::Migration),
             Box::new(m20261125_000005_api_keys::Migration),
+            Box::new(m20261125_000006_api_credentials::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Transac
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::entity::api_credential;
 use crate::entity::personal_access_token;
 use crate::error::AppResult;
 
@@ -17,6 +18,7 @@ use crate::error::AppResult;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CredentialKind {
     PersonalAccessToken,
+    ApiCredential,
     ApiKey,
 }
 
@@ -47,6 +49,13 @@ impl LastUsed {
             let txn = db.begin().await?;
             for ((kind, id), at) in &batch {
                 match kind {
+                    CredentialKind::ApiKey => {
+                        crate::entity::api_key::Entity::update_many()
+                            .col_expr(crate::entity::api_key::Column::LastUsedAt, Expr::value(*at))
+                            .filter(crate::entity::api_key::Column::Id.eq(*id))
+                            .exec(&txn)
+                            .await?;
+                    }
                     CredentialKind::PersonalAccessToken => {
                         personal_access_token::Entity::update_many()
                             .col_expr(personal_access_token::Column::LastUsedAt, Expr::value(*at))
@@ -54,10 +63,10 @@ impl LastUsed {
                             .exec(&txn)
                             .await?;
                     }
-                    CredentialKind::ApiKey => {
-                        crate::entity::api_key::Entity::update_many()
-                            .col_expr(crate::entity::api_key::Column::LastUsedAt, Expr::value(*at))
-                            .filter(crate::entity::api_key::Column::Id.eq(*id))
+                    CredentialKind::ApiCredential => {
+                        api_credential::Entity::update_many()
+                            .col_expr(api_credential::Column::LastUsedAt, Expr::value(*at))
+                            .filter(api_credential::Column::Id.eq(*id))
                             .exec(&txn)
                             .await?;
                     }

@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table. The tables themselves are created by the `migration` crate;
 //! relations are queried explicitly by foreign key, which keeps each query visible at its call site.
 
+pub mod api_credential;
 pub mod api_key;
 pub mod api_key_grant;
 pub mod company;
@@ -11,6 +12,7 @@ pub mod permission;
 pub mod personal_access_token;
 pub mod reseller;
 pub mod reseller_feature;
+pub mod revoked_access_token;
 pub mod role;
 pub mod role_permission;
 pub mod server_secret;

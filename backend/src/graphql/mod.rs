@@ -2,6 +2,7 @@
 //! a public contract for scripts; `schema.graphql` at the repo root is the exported SDL and a test
 //! fails when the two drift apart.
 
+mod api_credentials;
 mod api_keys;
 pub mod context;
 mod credentials;
@@ -31,6 +32,7 @@ pub struct Query(
     users::UsersQuery,
     credentials::CredentialsQuery,
     api_keys::ApiKeysQuery,
+    api_credentials::ApiCredentialsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -40,6 +42,7 @@ pub struct Mutation(
     users::UsersMutation,
     credentials::CredentialsMutation,
     api_keys::ApiKeysMutation,
+    api_credentials::ApiCredentialsMutation,
 );
 
 pub type PortcullisSchema = Schema<Query, Mutation, EmptySubscription>;

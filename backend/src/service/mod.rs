@@ -3,6 +3,7 @@
 //! checks its permission, then its scope (out-of-scope rows are NOT_FOUND, never FORBIDDEN, so
 //! their existence does not leak), validates, and writes in one transaction.
 
+pub mod api_credentials;
 pub mod api_keys;
 pub mod companies;
 pub mod features;

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::{Principal, Tenant};
-use crate::entity::{role, role_permission, user};
+use crate::entity::{api_credential, role, role_permission, user};
 use crate::error::{AppError, AppResult, on_unique_violation};
 use crate::service::companies;
 
@@ -309,10 +309,17 @@ pub async fn delete(p: &Principal, db: &DatabaseConnection, id: Uuid) -> AppResu
         .filter(user::Column::RoleId.eq(id))
         .count(&txn)
         .await?;
-    if holders > 0 {
+    let credentials = api_credential::Entity::find()
+        .filter(api_credential::Column::RoleId.eq(id))
+        .count(&txn)
+        .await?;
+    if holders > 0 || credentials > 0 {
         return Err(AppError::conflict(
             None,
-            format!("the role is assigned to {holders} user(s); give them another role first"),
+            format!(
+                "the role is assigned to {holders} user(s) and {credentials} API credential(s); \
+                 give them another role first"
+            ),
         ));
     }
     role::Entity::delete_by_id(id).exec(&txn).await?;

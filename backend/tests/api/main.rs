@@ -5,6 +5,7 @@
 mod helpers;
 
 mod api_keys;
+mod oauth;
 mod personal_tokens;
 mod process;
 mod schema;

@@ -1832,3 +1832,50 @@ async fn limited_users_cannot_widen_visibility(app: &TestApp) {
     assert_eq!(users["users"]["totalCount"], 2);
 }
 db_test!(limited_users_cannot_widen_visibility);
+
+/// A custom role that an API credential uses cannot be deleted out from under it.
+async fn role_used_by_a_credential_cannot_be_deleted(app: &TestApp) {
+    let admin = app.admin_token().await;
+    let r = app
+        .gql_ok(
+            Some(&admin),
+            "mutation { createReseller(input: { name: \"CR\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    let c = app
+        .gql_ok(
+            Some(&admin),
+            "mutation($r: ID!) { createCompany(input: { resellerId: $r, name: \"CC\" }) { id } }",
+            json!({ "r": r["createReseller"]["id"] }),
+        )
+        .await;
+    let company = c["createCompany"]["id"].clone();
+    let role = app
+        .gql_ok(
+            Some(&admin),
+            "mutation($c: ID!) { createRole(input: { companyId: $c, name: \"Reader\", permissions: [\"employees.read\"] }) { id } }",
+            json!({ "c": company }),
+        )
+        .await["createRole"]["id"]
+        .clone();
+    app.gql_ok(
+        Some(&admin),
+        "mutation($c: ID!, $r: ID) { createApiCredential(input: { companyId: $c, name: \"ERP\", roleId: $r }) { clientId } }",
+        json!({ "c": company, "r": role }),
+    )
+    .await;
+    let body = app
+        .gql(
+            Some(&admin),
+            "mutation($id: ID!) { deleteRole(id: $id) }",
+            json!({ "id": role }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "CONFLICT", "{body:#}");
+    assert!(
+        error_message(&body).contains("1 API credential"),
+        "{body:#}"
+    );
+}
+db_test!(role_used_by_a_credential_cannot_be_deleted);

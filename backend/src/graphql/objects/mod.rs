@@ -1,5 +1,6 @@
 //! GraphQL object types: thin wrappers over service views, one file per domain type.
 
+mod api_credential;
 mod api_key;
 mod company;
 mod feature;
@@ -9,6 +10,7 @@ mod role;
 mod user;
 mod visibility_group;
 
+pub use api_credential::ApiCredential;
 pub use api_key::{ApiAction, ApiEndpoint, ApiKey};
 pub use company::{ApiAccessType, Company};
 pub use feature::Feature;

@@ -1,0 +1,125 @@
+//! OAuth error responses (RFC 6749 §5.2): a JSON body `{"error", "error_description"}` with the
+//! registered error codes, never cached. Descriptions never contain a secret.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::error::AppError;
+
+/// The registered error codes (RFC 6749 §5.2), plus `server_error` for our own failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuthErrorCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    InvalidScope,
+    ServerError,
+}
+
+impl OAuthErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::ServerError => "server_error",
+        }
+    }
+
+    fn status(self) -> StatusCode {
+        match self {
+            // RFC 6749 allows 400 or 401 when the client did not use the Authorization header;
+            // 401 always is simpler for clients to handle.
+            Self::InvalidClient => StatusCode::UNAUTHORIZED,
+            Self::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct OAuthError {
+    pub code: OAuthErrorCode,
+    pub description: String,
+    /// The client tried HTTP Basic: a 401 must then carry `WWW-Authenticate: Basic`.
+    pub basic: bool,
+}
+
+impl OAuthError {
+    pub fn new(code: OAuthErrorCode, description: impl Into<String>) -> Self {
+        Self {
+            code,
+            description: description.into(),
+            basic: false,
+        }
+    }
+
+    pub fn invalid_request(description: impl Into<String>) -> Self {
+        Self::new(OAuthErrorCode::InvalidRequest, description)
+    }
+
+    pub fn invalid_client(basic: bool) -> Self {
+        Self {
+            basic,
+            ..Self::new(
+                OAuthErrorCode::InvalidClient,
+                "client authentication failed",
+            )
+        }
+    }
+
+    pub fn server_error(cause: anyhow::Error) -> Self {
+        tracing::error!(error = ?cause, "internal error in an OAuth endpoint");
+        Self::new(OAuthErrorCode::ServerError, "internal error")
+    }
+
+    /// Maps a service error met while authenticating a client.
+    pub fn from_client_auth(e: AppError, basic: bool) -> Self {
+        match e {
+            AppError::Internal(cause) => Self::server_error(cause),
+            _ => Self::invalid_client(basic),
+        }
+    }
+}
+
+/// Headers every OAuth response carries: tokens and errors alike must not be cached
+/// (RFC 6749 §5.1).
+pub fn no_store(resp: &mut Response) {
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "error": self.code.as_str(),
+            "error_description": self.description,
+        });
+        let mut resp = (self.code.status(), axum::Json(body)).into_response();
+        no_store(&mut resp);
+        if self.basic && self.code == OAuthErrorCode::InvalidClient {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"portcullis\", charset=\"UTF-8\""),
+            );
+        }
+        resp
+    }
+}
+
+/// A service error outside client authentication is ours, not the client's.
+impl From<AppError> for OAuthError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Internal(cause) => Self::server_error(cause),
+            other => Self::server_error(anyhow::anyhow!("{}: {other}", other.code())),
+        }
+    }
+}

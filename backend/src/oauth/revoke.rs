@@ -1,0 +1,59 @@
+//! `POST /oauth/revoke` (RFC 7009): a client revokes one of its own access tokens, for example
+//! when an integration shuts down. The token's `jti` is kept until the token would have expired
+//! anyway, and `verify_access_token` rejects it from then on.
+//!
+//! Whatever the token (unknown, malformed, expired, or another client's), the answer is 200 once
+//! the client is authenticated (RFC 7009 §2.2): a client learns nothing about tokens that are
+//! not its own, and cannot affect them.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use time::OffsetDateTime;
+
+use crate::entity::revoked_access_token;
+use crate::oauth::errors::{OAuthError, no_store};
+use crate::oauth::token::decode_claims;
+use crate::oauth::{ClientCredentials, Form};
+use crate::state::{App, AppState};
+
+async fn handle(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Response, OAuthError> {
+    let form = Form::parse(headers, body)?;
+    let client = ClientCredentials::from_request(headers, &form)?;
+    let token = form
+        .get("token")
+        .ok_or_else(|| OAuthError::invalid_request("the token parameter is required"))?;
+    let cred = client.authenticate(app).await?;
+    // `token_type_hint` may be ignored (§2.1): access tokens are the only kind there is.
+    if let Ok(claims) = decode_claims(app, token)
+        && claims.client_id == cred.client_id
+        && let Ok(expires_at) = OffsetDateTime::from_unix_timestamp(claims.exp)
+    {
+        revoked_access_token::Entity::insert(revoked_access_token::ActiveModel {
+            jti: sea_orm::ActiveValue::Set(claims.jti),
+            expires_at: sea_orm::ActiveValue::Set(expires_at),
+        })
+        .on_conflict_do_nothing_on([revoked_access_token::Column::Jti])
+        .exec(&app.db)
+        .await
+        .map_err(crate::error::AppError::from)?;
+        // Entries for tokens that have expired since protect nothing: drop them.
+        revoked_access_token::Entity::delete_many()
+            .filter(revoked_access_token::Column::ExpiresAt.lt(OffsetDateTime::now_utc()))
+            .exec(&app.db)
+            .await
+            .map_err(crate::error::AppError::from)?;
+    }
+    let mut resp = StatusCode::OK.into_response();
+    no_store(&mut resp);
+    Ok(resp)
+}
+
+/// `POST /oauth/revoke`.
+pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    handle(&state.app, &headers, &body)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}

@@ -1,0 +1,324 @@
+//! `POST /oauth/token` (client-credentials grant, RFC 6749 §4.4) and the JWT access tokens it
+//! issues (RFC 9068 profile): header `typ: at+jwt`, `alg: EdDSA`, `kid`; claims `iss`, `sub`
+//! (= client id), `aud`, `exp`, `iat`, `jti`, `client_id`, `company_id`, `scope`.
+//!
+//! Tokens are self-contained for signature and expiry, but `verify_access_token` also reads the
+//! credential, so revoking or regenerating it voids outstanding tokens at once, and the
+//! revocation list of RFC 7009 voids single tokens.
+
+use std::collections::BTreeSet;
+
+use anyhow::Context;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use jsonwebtoken::{Algorithm, Header, Validation};
+use sea_orm::EntityTrait;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use shared::permissions as perm;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::auth::last_used::CredentialKind;
+use crate::entity::{api_credential, revoked_access_token};
+use crate::error::{AppError, AppResult};
+use crate::oauth::errors::{OAuthError, OAuthErrorCode, no_store};
+use crate::oauth::{ClientCredentials, Form};
+use crate::service::api_credentials;
+use crate::state::{App, AppState};
+
+/// Lifetime of an access token, in seconds (SPEC §3.2: one hour). Short, because a token cannot
+/// be narrowed after issue; a client simply asks for another.
+pub const ACCESS_TOKEN_TTL_SECS: i64 = 3600;
+
+/// The only grant type supported: machine-to-machine access.
+pub const GRANT_CLIENT_CREDENTIALS: &str = "client_credentials";
+
+/// The JWT `typ` of RFC 9068 §2.1, which keeps an access token from being mistaken for another
+/// kind of JWT (an ID token, an admin session).
+pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
+
+/// Longest string even looked at as a token.
+const MAX_JWT_LEN: usize = 8 * 1024;
+
+/// An access token's claims.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub jti: String,
+    pub client_id: String,
+    pub company_id: Uuid,
+    /// Space-separated permission keys.
+    pub scope: String,
+}
+
+/// What a verified access token allows: the REST guards act on this.
+#[derive(Debug, Clone)]
+pub struct CredentialAccess {
+    pub credential_id: Uuid,
+    pub client_id: String,
+    pub company_id: Uuid,
+    pub role_id: Uuid,
+    /// The token's scope, narrowed to what the credential's role grants *now* (a custom role can
+    /// lose permissions after the token was issued), in catalogue order.
+    pub scopes: Vec<String>,
+    pub jti: Uuid,
+    pub issued_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+impl CredentialAccess {
+    pub fn has(&self, permission: &str) -> bool {
+        self.scopes.iter().any(|s| s == permission)
+    }
+}
+
+/// The `iss` of every access token: the configured public URL.
+pub fn issuer(app: &App) -> String {
+    app.config.public_url.trim_end_matches('/').to_string()
+}
+
+/// The `aud` of every access token: the public REST API.
+pub fn audience(app: &App) -> String {
+    format!("{}/api/v1", issuer(app))
+}
+
+/// The issue instant of a token, in Unix milliseconds: the timestamp of its UUIDv7 `jti`, which
+/// is signed with the rest and finer than `iat` (whole seconds), so "issued before the secret
+/// was regenerated" is decided to the millisecond.
+fn issued_at_ms(jti: &Uuid) -> Option<i64> {
+    if jti.get_version_num() != 7 {
+        return None;
+    }
+    let (secs, nanos) = jti.get_timestamp()?.to_unix();
+    i64::try_from(secs)
+        .ok()?
+        .checked_mul(1000)?
+        .checked_add(i64::from(nanos / 1_000_000))
+}
+
+/// Signs an access token for a credential with the given scope.
+pub(crate) fn issue(
+    app: &App,
+    cred: &api_credential::Model,
+    scopes: &[String],
+) -> AppResult<(String, AccessClaims)> {
+    let jti = Uuid::now_v7();
+    let ms = issued_at_ms(&jti).context("a UUIDv7 without timestamp")?;
+    let iat = ms.div_euclid(1000);
+    let claims = AccessClaims {
+        iss: issuer(app),
+        sub: cred.client_id.clone(),
+        aud: audience(app),
+        exp: iat + ACCESS_TOKEN_TTL_SECS,
+        iat,
+        jti: jti.to_string(),
+        client_id: cred.client_id.clone(),
+        company_id: cred.company_id,
+        scope: scopes.join(" "),
+    };
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.typ = Some(ACCESS_TOKEN_TYP.into());
+    header.kid = Some(app.oauth_keys.kid().to_string());
+    let jwt = jsonwebtoken::encode(&header, &claims, app.oauth_keys.encoding())
+        .context("signing an access token")?;
+    Ok((jwt, claims))
+}
+
+fn invalid() -> AppError {
+    AppError::Unauthenticated("the access token is invalid".into())
+}
+
+fn revoked() -> AppError {
+    AppError::Unauthenticated("the access token has been revoked".into())
+}
+
+/// Checks a token's form, header, signature, issuer, audience and expiry, but not the database.
+/// Only `EdDSA` with our `kid` is accepted: `alg: none`, HMAC (including the public key used as
+/// an HMAC secret) and foreign keys fail before any signature check.
+pub fn decode_claims(app: &App, jwt: &str) -> AppResult<AccessClaims> {
+    if jwt.len() > MAX_JWT_LEN {
+        return Err(invalid());
+    }
+    let header = jsonwebtoken::decode_header(jwt).map_err(|_| invalid())?;
+    let typ_ok = header.typ.as_deref().is_some_and(|t| {
+        t.eq_ignore_ascii_case(ACCESS_TOKEN_TYP) || t.eq_ignore_ascii_case("application/at+jwt")
+    });
+    if header.alg != Algorithm::EdDSA
+        || header.kid.as_deref() != Some(app.oauth_keys.kid())
+        || !typ_ok
+    {
+        return Err(invalid());
+    }
+    let mut v = Validation::new(Algorithm::EdDSA);
+    v.set_issuer(&[issuer(app)]);
+    v.set_audience(&[audience(app)]);
+    v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    v.leeway = 0;
+    let data =
+        jsonwebtoken::decode::<AccessClaims>(jwt, app.oauth_keys.decoding(), &v).map_err(|e| {
+            match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                    AppError::Unauthenticated("the access token has expired".into())
+                }
+                _ => invalid(),
+            }
+        })?;
+    if data.claims.sub != data.claims.client_id {
+        return Err(invalid());
+    }
+    Ok(data.claims)
+}
+
+/// Verifies an access token for use: `decode_claims`, then the credential must exist, belong to
+/// the token's company, be unrevoked, and not have been regenerated or revoked after the token
+/// was issued (`tokens_not_before`); the token's `jti` must not be revoked (RFC 7009). Records
+/// the credential's use.
+pub async fn verify_access_token(app: &App, jwt: &str) -> AppResult<CredentialAccess> {
+    let claims = decode_claims(app, jwt)?;
+    let jti = Uuid::parse_str(&claims.jti).map_err(|_| invalid())?;
+    let issued_ms = issued_at_ms(&jti).ok_or_else(invalid)?;
+    let cred = api_credentials::find_by_client_id(&app.db, &claims.client_id)
+        .await?
+        .filter(|c| c.company_id == claims.company_id)
+        .ok_or_else(invalid)?;
+    if cred.revoked_at.is_some() {
+        return Err(revoked());
+    }
+    let not_before = cred.tokens_not_before;
+    let not_before_ms =
+        i64::try_from(not_before.unix_timestamp_nanos() / 1_000_000).map_err(|_| invalid())?;
+    if issued_ms < not_before_ms || claims.iat < not_before.unix_timestamp() {
+        return Err(revoked());
+    }
+    if revoked_access_token::Entity::find_by_id(jti.to_string())
+        .one(&app.db)
+        .await?
+        .is_some()
+    {
+        return Err(revoked());
+    }
+    let granted = api_credentials::role_permissions(&app.db, &cred).await?;
+    let wanted: BTreeSet<&str> = claims.scope.split(' ').collect();
+    let scopes = granted
+        .into_iter()
+        .filter(|g| wanted.contains(g.as_str()))
+        .collect();
+    app.last_used.touch(CredentialKind::ApiCredential, cred.id);
+    Ok(CredentialAccess {
+        credential_id: cred.id,
+        client_id: cred.client_id,
+        company_id: cred.company_id,
+        role_id: cred.role_id,
+        scopes,
+        jti,
+        issued_at: OffsetDateTime::from_unix_timestamp(claims.iat).map_err(|_| invalid())?,
+        expires_at: OffsetDateTime::from_unix_timestamp(claims.exp).map_err(|_| invalid())?,
+    })
+}
+
+/// The scope to grant: all of the role's permissions when none is requested, else the requested
+/// subset (RFC 6749 §3.3), which must lie within the role.
+fn select_scopes(granted: &[String], requested: Option<&str>) -> Result<Vec<String>, OAuthError> {
+    let invalid_scope = |d: String| OAuthError::new(OAuthErrorCode::InvalidScope, d);
+    let scopes: Vec<String> = match requested {
+        None => granted.to_vec(),
+        Some(req) => {
+            let wanted: BTreeSet<&str> = req.split(' ').filter(|s| !s.is_empty()).collect();
+            if wanted.is_empty() {
+                return Err(invalid_scope("the scope is empty".into()));
+            }
+            if let Some(w) = wanted.iter().find(|w| !granted.iter().any(|g| g == *w)) {
+                return Err(invalid_scope(if perm::find(w).is_some() {
+                    format!("the scope {w} is not granted to this client's role")
+                } else {
+                    "an unknown scope was requested".into()
+                }));
+            }
+            granted
+                .iter()
+                .filter(|g| wanted.contains(g.as_str()))
+                .cloned()
+                .collect()
+        }
+    };
+    if scopes.is_empty() {
+        return Err(invalid_scope(
+            "this client's role grants no permissions".into(),
+        ));
+    }
+    Ok(scopes)
+}
+
+async fn handle(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Response, OAuthError> {
+    let form = Form::parse(headers, body)?;
+    let grant_type = form
+        .get("grant_type")
+        .ok_or_else(|| OAuthError::invalid_request("the grant_type parameter is required"))?;
+    let client = ClientCredentials::from_request(headers, &form)?;
+    if grant_type != GRANT_CLIENT_CREDENTIALS {
+        return Err(OAuthError::new(
+            OAuthErrorCode::UnsupportedGrantType,
+            "only grant_type=client_credentials is supported",
+        ));
+    }
+    let cred = client.authenticate(app).await?;
+    let granted = api_credentials::role_permissions(&app.db, &cred).await?;
+    let scopes = select_scopes(&granted, form.get("scope"))?;
+    let (jwt, claims) = issue(app, &cred, &scopes)?;
+    let mut resp = axum::Json(json!({
+        "access_token": jwt,
+        "token_type": "Bearer",
+        "expires_in": ACCESS_TOKEN_TTL_SECS,
+        "scope": claims.scope,
+    }))
+    .into_response();
+    no_store(&mut resp);
+    Ok(resp)
+}
+
+/// `POST /oauth/token`.
+pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    handle(&state.app, &headers, &body)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_are_a_subset_of_the_role() {
+        let granted = vec!["company.read".to_string(), "employees.read".to_string()];
+        assert_eq!(select_scopes(&granted, None).expect("all"), granted);
+        assert_eq!(
+            select_scopes(&granted, Some("employees.read  company.read")).expect("both"),
+            granted
+        );
+        assert_eq!(
+            select_scopes(&granted, Some("employees.read")).expect("one"),
+            vec!["employees.read".to_string()]
+        );
+        for bad in ["employees.create", "nope", "   "] {
+            let e = select_scopes(&granted, Some(bad)).expect_err(bad);
+            assert_eq!(e.code, OAuthErrorCode::InvalidScope);
+        }
+        assert!(select_scopes(&[], None).is_err());
+    }
+
+    #[test]
+    fn jti_timestamp_is_read_to_the_millisecond() {
+        let jti = Uuid::now_v7();
+        let ms = issued_at_ms(&jti).expect("v7");
+        let now = OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+        assert!((now as i64 - ms).abs() < 5_000);
+        assert_eq!(issued_at_ms(&Uuid::new_v4()), None);
+    }
+}

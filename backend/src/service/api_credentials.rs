@@ -1,0 +1,425 @@
+//! Partner API credentials (SPEC §3.2, seed 001): OAuth2 client credentials (RFC 6749 §4.4) of
+//! one company. Each credential is a `cli_…` client id plus a `pcs_…` client secret (shown once,
+//! stored as a SHA-256 hash) and is bound to a role chosen at creation, so an integration gets
+//! least privilege. Access tokens are minted by `crate::oauth`; this module owns the rows.
+//!
+//! Rotation: regenerating a secret may keep the old one valid for a grace period (so an
+//! integration can be switched over without downtime), but voids every access token issued so
+//! far at once (`tokens_not_before`), as does revoking.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use shared::permissions as perm;
+use shared::roles::{COMPANY_ADMIN, RoleKind};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::auth::last_used::CredentialKind;
+use crate::auth::{Principal, Tenant};
+use crate::entity::{api_credential as cred, company, role};
+use crate::error::{AppError, AppResult, on_unique_violation};
+use crate::service::companies;
+use crate::service::roles::{self, RoleView};
+use crate::state::App;
+use crate::token::{self, TokenKind};
+
+/// Longest rotation grace period: a day is enough to roll a secret out to every instance of an
+/// integration; longer would leave a leaked secret usable for too long.
+pub const GRACE_SECONDS_MAX: i32 = 86_400;
+
+/// Whether a credential can still authenticate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Active,
+    Revoked,
+}
+
+/// What `create` and `regenerate` return: the one moment the secret exists in clear.
+pub struct IssuedSecret {
+    pub client_id: String,
+    /// The full `pcs_…` secret, to be shown once and never again.
+    pub client_secret: String,
+    pub credential: cred::Model,
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("API credential".into())
+}
+
+pub fn status(c: &cred::Model) -> Status {
+    if c.revoked_at.is_some() {
+        Status::Revoked
+    } else {
+        Status::Active
+    }
+}
+
+/// When the previous secret stops working, while it still works (null once the grace is over,
+/// when there was none, or after a revocation).
+pub fn previous_secret_expires_at(c: &cred::Model, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    if c.revoked_at.is_some() || c.previous_secret_hash.is_none() {
+        return None;
+    }
+    c.previous_secret_expires_at.filter(|e| *e > now)
+}
+
+/// The masked current secret: public id visible, secret hidden (SPEC §3).
+pub fn masked_secret(c: &cred::Model) -> String {
+    token::mask(TokenKind::ClientSecret, &c.secret_public_id)
+}
+
+/// The instant from which access tokens are valid again, for a change made at `now`.
+///
+/// An access token's issue time is the millisecond timestamp of its UUIDv7 `jti` (see
+/// `oauth::token`). Starting one millisecond after `now` means a token issued in the same
+/// millisecond as the change is void too: it may have been issued just before it, and a client
+/// simply asks again, whereas a token surviving a revocation would be a hole.
+pub fn tokens_valid_from(now: OffsetDateTime) -> OffsetDateTime {
+    let ms = now.unix_timestamp_nanos() / 1_000_000;
+    OffsetDateTime::from_unix_timestamp_nanos((ms + 1) * 1_000_000).unwrap_or(now)
+}
+
+/// The company whose credentials the principal wants to manage, or NOT_FOUND when it is out of
+/// scope. A company user asking about another company gets NOT_FOUND (not FORBIDDEN for lacking
+/// `companies.read`), so the other company's existence does not leak.
+async fn manageable_company(
+    p: &Principal,
+    db: &impl ConnectionTrait,
+    company_id: Uuid,
+) -> AppResult<company::Model> {
+    p.require(perm::API_CREDENTIALS_MANAGE)?;
+    if matches!(p.tenant, Tenant::Company { company_id: c, .. } if c != company_id) {
+        return Err(AppError::NotFound("company".into()));
+    }
+    companies::find_visible(p, db, company_id).await
+}
+
+/// A credential the principal may manage, or NOT_FOUND.
+async fn find_manageable(
+    p: &Principal,
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> AppResult<cred::Model> {
+    p.require(perm::API_CREDENTIALS_MANAGE)?;
+    let c = cred::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    manageable_company(p, db, c.company_id)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound(_) => not_found(),
+            other => other,
+        })?;
+    Ok(c)
+}
+
+/// The role a new credential gets: the one named, which must be a company role usable in this
+/// company (built-in Company admin / Company member, or the company's own custom role), or by
+/// default the built-in Company admin. Inside a company nobody hands out more than they hold, so
+/// a company user cannot give a credential permissions they lack.
+async fn credential_role(
+    p: &Principal,
+    db: &impl ConnectionTrait,
+    company_id: Uuid,
+    role_id: Option<Uuid>,
+) -> AppResult<RoleView> {
+    let company_kind = RoleKind::Company.as_str();
+    let role = match role_id {
+        None => role::Entity::find()
+            .filter(role::Column::BuiltIn.eq(true))
+            .filter(role::Column::Kind.eq(company_kind))
+            .filter(role::Column::Name.eq(COMPANY_ADMIN))
+            .one(db)
+            .await?
+            .ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!(
+                    "the built-in Company admin role is missing"
+                ))
+            })?,
+        Some(id) => role::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .filter(|r| {
+                r.kind == company_kind
+                    && match r.company_id {
+                        None => r.built_in,
+                        Some(c) => c == company_id,
+                    }
+            })
+            .ok_or_else(|| {
+                AppError::validation(
+                    "roleId",
+                    "roleId does not name a role usable in this company: choose Company admin, \
+                     Company member or one of the company's own roles",
+                )
+            })?,
+    };
+    let view = roles::view_by_id(db, role.id).await?;
+    if matches!(p.tenant, Tenant::Company { .. })
+        && let Some(missing) = view.permissions.iter().find(|k| !p.has(k))
+    {
+        return Err(AppError::Forbidden(format!(
+            "you cannot give the role '{}': it grants {missing}, which you do not hold",
+            view.role.name
+        )));
+    }
+    Ok(view)
+}
+
+fn mint_secret() -> AppResult<token::MintedToken> {
+    token::mint(TokenKind::ClientSecret).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// Shows a stamp not yet flushed, so "last used" is current between flushes.
+fn with_pending_last_used(app: &App, mut c: cred::Model) -> cred::Model {
+    if let Some(at) = app.last_used.pending(CredentialKind::ApiCredential, c.id) {
+        c.last_used_at = Some(at);
+    }
+    c
+}
+
+/// Creates a credential; the result holds the client secret, shown this once.
+pub async fn create(
+    app: &App,
+    p: &Principal,
+    company_id: Uuid,
+    name: &str,
+    role_id: Option<Uuid>,
+) -> AppResult<IssuedSecret> {
+    let db = &app.db;
+    manageable_company(p, db, company_id).await?;
+    let name = shared::limits::name("name", name)?;
+    let role = credential_role(p, db, company_id, role_id).await?;
+    let secret = mint_secret()?;
+    let client_id = token::new_client_id().map_err(|e| AppError::Internal(e.into()))?;
+    let now = OffsetDateTime::now_utc();
+    let model = cred::Model {
+        id: Uuid::now_v7(),
+        company_id,
+        name: name.clone(),
+        client_id: client_id.clone(),
+        role_id: role.role.id,
+        secret_public_id: secret.public_id.clone(),
+        secret_hash: secret.hash.clone(),
+        previous_secret_public_id: None,
+        previous_secret_hash: None,
+        previous_secret_expires_at: None,
+        tokens_not_before: tokens_valid_from(now),
+        created_by_user_id: Some(p.user.id),
+        created_at: now,
+        last_used_at: None,
+        revoked_at: None,
+    };
+    cred::Entity::insert(cred::ActiveModel::from(model.clone()))
+        .exec(db)
+        .await
+        .map_err(|e| {
+            on_unique_violation(
+                e,
+                "name",
+                format!("an API credential named '{name}' already exists in this company"),
+            )
+        })?;
+    Ok(IssuedSecret {
+        client_id,
+        client_secret: secret.expose().to_string(),
+        credential: model,
+    })
+}
+
+/// The company's credentials, newest first, revoked ones included (with their status).
+pub async fn list(app: &App, p: &Principal, company_id: Uuid) -> AppResult<Vec<cred::Model>> {
+    manageable_company(p, &app.db, company_id).await?;
+    let rows = cred::Entity::find()
+        .filter(cred::Column::CompanyId.eq(company_id))
+        .order_by_desc(cred::Column::CreatedAt)
+        .order_by_desc(cred::Column::Id)
+        .all(&app.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|c| with_pending_last_used(app, c))
+        .collect())
+}
+
+/// One credential's details.
+pub async fn get(app: &App, p: &Principal, id: Uuid) -> AppResult<cred::Model> {
+    let c = find_manageable(p, &app.db, id).await?;
+    Ok(with_pending_last_used(app, c))
+}
+
+/// Replaces the client secret. With `grace_seconds` > 0 the old secret keeps working that long,
+/// so an integration can switch over without downtime; access tokens issued so far stop working
+/// at once either way (a regeneration usually follows a suspected leak). Only one previous secret
+/// is kept: regenerating again during a grace period ends the older one's grace.
+pub async fn regenerate(
+    app: &App,
+    p: &Principal,
+    id: Uuid,
+    grace_seconds: Option<i32>,
+) -> AppResult<IssuedSecret> {
+    let db = &app.db;
+    let current = find_manageable(p, db, id).await?;
+    let grace = grace_seconds.unwrap_or(0);
+    if !(0..=GRACE_SECONDS_MAX).contains(&grace) {
+        return Err(AppError::validation(
+            "graceSeconds",
+            format!(
+                "graceSeconds must be between 0 and {GRACE_SECONDS_MAX} (24 hours), got {grace}"
+            ),
+        ));
+    }
+    let revoked = || AppError::conflict(None, "the credential is revoked: create a new one");
+    if current.revoked_at.is_some() {
+        return Err(revoked());
+    }
+    let secret = mint_secret()?;
+    let now = OffsetDateTime::now_utc();
+    let (prev_id, prev_hash, prev_until) = if grace > 0 {
+        (
+            Some(current.secret_public_id.clone()),
+            Some(current.secret_hash.clone()),
+            Some(now + time::Duration::seconds(i64::from(grace))),
+        )
+    } else {
+        (None, None, None)
+    };
+    // Conditional on "not revoked", so a concurrent revocation cannot be undone by a rotation.
+    let res = cred::Entity::update_many()
+        .col_expr(
+            cred::Column::SecretPublicId,
+            Expr::value(secret.public_id.clone()),
+        )
+        .col_expr(cred::Column::SecretHash, Expr::value(secret.hash.clone()))
+        .col_expr(cred::Column::PreviousSecretPublicId, Expr::value(prev_id))
+        .col_expr(cred::Column::PreviousSecretHash, Expr::value(prev_hash))
+        .col_expr(
+            cred::Column::PreviousSecretExpiresAt,
+            Expr::value(prev_until),
+        )
+        .col_expr(
+            cred::Column::TokensNotBefore,
+            Expr::value(tokens_valid_from(now)),
+        )
+        .filter(cred::Column::Id.eq(id))
+        .filter(cred::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(revoked());
+    }
+    let updated = cred::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(IssuedSecret {
+        client_id: updated.client_id.clone(),
+        client_secret: secret.expose().to_string(),
+        credential: with_pending_last_used(app, updated),
+    })
+}
+
+/// Revokes a credential for good: its secrets stop working and every access token issued with
+/// it fails at once. The row stays, with status revoked, so lists keep the history. Revoking a
+/// revoked credential is a no-op.
+pub async fn revoke(app: &App, p: &Principal, id: Uuid) -> AppResult<bool> {
+    let db = &app.db;
+    find_manageable(p, db, id).await?;
+    let now = OffsetDateTime::now_utc();
+    cred::Entity::update_many()
+        .col_expr(cred::Column::RevokedAt, Expr::value(Some(now)))
+        .col_expr(
+            cred::Column::TokensNotBefore,
+            Expr::value(tokens_valid_from(now)),
+        )
+        .col_expr(
+            cred::Column::PreviousSecretPublicId,
+            Expr::value(None::<String>),
+        )
+        .col_expr(
+            cred::Column::PreviousSecretHash,
+            Expr::value(None::<String>),
+        )
+        .col_expr(
+            cred::Column::PreviousSecretExpiresAt,
+            Expr::value(None::<OffsetDateTime>),
+        )
+        .filter(cred::Column::Id.eq(id))
+        .filter(cred::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(true)
+}
+
+/// Looks a credential up by client id (no scope check: for the OAuth endpoints).
+pub async fn find_by_client_id(
+    db: &impl ConnectionTrait,
+    client_id: &str,
+) -> AppResult<Option<cred::Model>> {
+    Ok(cred::Entity::find()
+        .filter(cred::Column::ClientId.eq(client_id))
+        .one(db)
+        .await?)
+}
+
+/// OAuth client authentication (RFC 6749 §2.3.1): the client id and either the current secret,
+/// or the previous one while its grace period lasts. Secrets are compared in constant time (by
+/// hash); a malformed secret is rejected before any database read. Every failure has the same
+/// message, so a caller cannot tell an unknown client from a wrong secret.
+pub async fn authenticate_client(
+    app: &App,
+    client_id: &str,
+    secret: &str,
+) -> AppResult<cred::Model> {
+    let invalid = || AppError::Unauthenticated("client authentication failed".into());
+    let parsed = token::parse(secret).map_err(|_| invalid())?;
+    if parsed.kind != TokenKind::ClientSecret || client_id.len() > 64 {
+        return Err(invalid());
+    }
+    let c = find_by_client_id(&app.db, client_id)
+        .await?
+        .ok_or_else(invalid)?;
+    if c.revoked_at.is_some() {
+        return Err(invalid());
+    }
+    let now = OffsetDateTime::now_utc();
+    // Both comparisons run every time, so timing does not say which secret matched.
+    let current = parsed.matches(&c.secret_hash) && parsed.public_id == c.secret_public_id;
+    let previous = match (&c.previous_secret_public_id, &c.previous_secret_hash) {
+        (Some(pid), Some(hash)) => {
+            parsed.matches(hash)
+                && parsed.public_id == pid.as_str()
+                && previous_secret_expires_at(&c, now).is_some()
+        }
+        _ => false,
+    };
+    if !(current || previous) {
+        return Err(invalid());
+    }
+    app.last_used.touch(CredentialKind::ApiCredential, c.id);
+    Ok(c)
+}
+
+/// The permissions of a credential's role, now (a custom role may have changed since a token was
+/// issued, so callers intersect the token's scope with this).
+pub async fn role_permissions(
+    db: &impl ConnectionTrait,
+    c: &cred::Model,
+) -> AppResult<Vec<String>> {
+    Ok(roles::view_by_id(db, c.role_id).await?.permissions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_valid_from_is_the_next_millisecond() {
+        let now =
+            OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_456_789).expect("instant");
+        let from = tokens_valid_from(now);
+        assert_eq!(from.unix_timestamp_nanos(), 1_700_000_000_124_000_000);
+        assert!(from > now);
+    }
+}
