@@ -84,6 +84,7 @@ pub async fn start(
         login_throttle: Default::default(),
         last_used: Default::default(),
         principals: Default::default(),
+        api_keys: Default::default(),
     });
     let state = AppState {
         schema: graphql::build_schema(app.clone()),

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::auth::cache::PrincipalCache;
+use crate::auth::cache::{EpochCache, PrincipalCache};
+use crate::service::api_keys::ApiKeyView;
 use crate::auth::last_used::LastUsed;
 use crate::auth::session::SessionKeys;
 use crate::config::ServeArgs;
@@ -22,6 +23,8 @@ pub struct App {
     pub login_throttle: LoginThrottle,
     pub last_used: LastUsed,
     pub principals: PrincipalCache,
+    /// Verified API keys (see `auth::cache`).
+    pub api_keys: EpochCache<ApiKeyView>,
 }
 
 impl App {

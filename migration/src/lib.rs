@@ -9,6 +9,7 @@ mod m20261125_000003_company_data;
 mod m20261125_000004_personal_access_tokens;
 mod m20261125_000005_api_keys;
 mod m20261125_000006_api_credentials;
+mod m20261125_000007_api_key_rotation;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_personal_access_tokens::Migration),
             Box::new(m20261125_000005_api_keys::Migration),
             Box::new(m20261125_000006_api_credentials::Migration),
+            Box::new(m20261125_000007_api_key_rotation::Migration),
         ]
     }
 }

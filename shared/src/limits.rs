@@ -106,6 +106,24 @@ pub fn api_request_delay(value: i32) -> Result<i32, ValidationError> {
     Ok(value)
 }
 
+/// Longest rotation grace period (a regenerated secret's predecessor keeps working that long):
+/// a day is enough to roll a secret out everywhere, short enough to bound a leaked one.
+pub const ROTATION_GRACE_MAX_SECONDS: i32 = 86_400;
+
+/// A rotation grace period in seconds: 0..=86400, default 0 (the old secret stops at once).
+pub fn rotation_grace_seconds(value: Option<i32>) -> Result<i32, ValidationError> {
+    let v = value.unwrap_or(0);
+    if !(0..=ROTATION_GRACE_MAX_SECONDS).contains(&v) {
+        return Err(ValidationError::new(
+            "graceSeconds",
+            format!(
+                "graceSeconds must be between 0 and {ROTATION_GRACE_MAX_SECONDS} (24 hours), got {v}"
+            ),
+        ));
+    }
+    Ok(v)
+}
+
 /// A page size (`first`): 1..=200, default 50.
 pub fn page_size(value: Option<i32>) -> Result<u64, ValidationError> {
     let v = value.unwrap_or(PAGE_SIZE_DEFAULT);
@@ -218,6 +236,14 @@ mod tests {
         assert!(api_request_delay(-1).is_err());
         assert_eq!(api_request_delay(0), Ok(0));
         assert!(api_request_delay(86_401).is_err());
+    }
+
+    #[test]
+    fn rotation_grace_bounds() {
+        assert_eq!(rotation_grace_seconds(None), Ok(0));
+        assert_eq!(rotation_grace_seconds(Some(86_400)), Ok(86_400));
+        assert!(rotation_grace_seconds(Some(-1)).is_err());
+        assert!(rotation_grace_seconds(Some(86_401)).is_err());
     }
 
     #[test]

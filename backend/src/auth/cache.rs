@@ -1,4 +1,4 @@
-//! Verified principals, cached by the SHA-256 of the token that proved them, so the hot path of
+//! Verified principals (and other verified credentials), cached by the SHA-256 of the token that proved them, so the hot path of
 //! a busy token does no database read (SPEC §3, issue "verification cost").
 //!
 //! Correctness comes from an *epoch*: every write that can change what some principal may do
@@ -30,19 +30,32 @@ pub const TTL: Duration = Duration::from_secs(30);
 /// Entries kept at most (one per live token).
 pub const CAPACITY: u64 = 100_000;
 
-#[derive(Clone)]
-struct Entry {
+struct Entry<V> {
     epoch: u64,
-    principal: Arc<Principal>,
+    value: Arc<V>,
     /// The credential's own expiry, checked on every hit.
     expires_at: Option<OffsetDateTime>,
 }
 
-pub struct PrincipalCache {
-    entries: Cache<String, Entry>,
+impl<V> Clone for Entry<V> {
+    fn clone(&self) -> Self {
+        Self {
+            epoch: self.epoch,
+            value: self.value.clone(),
+            expires_at: self.expires_at,
+        }
+    }
 }
 
-impl Default for PrincipalCache {
+/// Verified credentials of one kind, keyed by the SHA-256 of the secret that proved them.
+pub struct EpochCache<V> {
+    entries: Cache<String, Entry<V>>,
+}
+
+/// Verified user principals (sessions' and personal tokens').
+pub type PrincipalCache = EpochCache<Principal>;
+
+impl<V: Send + Sync + 'static> Default for EpochCache<V> {
     fn default() -> Self {
         Self {
             entries: Cache::builder()
@@ -53,34 +66,34 @@ impl Default for PrincipalCache {
     }
 }
 
-impl PrincipalCache {
-    /// The principal for a token hash, if cached under the current epoch and unexpired.
-    pub fn get(&self, token_hash: &str) -> Option<Arc<Principal>> {
+impl<V: Send + Sync + 'static> EpochCache<V> {
+    /// The value for a token hash, if cached under the current epoch and unexpired.
+    pub fn get(&self, token_hash: &str) -> Option<Arc<V>> {
         let e = self.entries.get(token_hash)?;
         let fresh = e.epoch == EPOCH.load(Ordering::SeqCst)
             && e.expires_at.is_none_or(|at| at > OffsetDateTime::now_utc());
         if fresh {
-            Some(e.principal)
+            Some(e.value)
         } else {
             self.entries.invalidate(token_hash);
             None
         }
     }
 
-    /// Caches a principal just verified. `epoch` must be read *before* the database reads that
+    /// Caches a value just verified. `epoch` must be read *before* the database reads that
     /// produced it, so a change committed meanwhile makes the entry stale rather than wrong.
     pub fn insert(
         &self,
         token_hash: String,
         epoch: u64,
-        principal: Arc<Principal>,
+        value: Arc<V>,
         expires_at: Option<OffsetDateTime>,
     ) {
         self.entries.insert(
             token_hash,
             Entry {
                 epoch,
-                principal,
+                value,
                 expires_at,
             },
         );

@@ -20,6 +20,11 @@ pub struct Model {
     pub created_by_user_id: Option<Uuid>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub last_used_at: Option<TimeDateTimeWithTimeZone>,
+    /// The key replaced by the last regeneration, while its grace period lasts.
+    pub previous_public_id: Option<String>,
+    pub previous_key_hash: Option<String>,
+    /// When the previous key stops working.
+    pub previous_key_expires_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

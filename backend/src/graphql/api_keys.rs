@@ -83,6 +83,24 @@ impl ApiKeysMutation {
         })
     }
 
+    /// Replaces a key's secret; the new key is in this response only. With `graceSeconds`
+    /// (0..=86400, default 0) the old key keeps working that long, so integrations can switch
+    /// over without downtime.
+    async fn regenerate_api_key(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        grace_seconds: Option<i32>,
+    ) -> GqlResult<CreatedApiKey> {
+        let p = ctx.principal()?;
+        let id = parse_id("id", &id)?;
+        let (key, view) = api_keys::regenerate(p, &ctx.app().db, id, grace_seconds).await?;
+        Ok(CreatedApiKey {
+            key,
+            api_key: ApiKey(view),
+        })
+    }
+
     /// Revokes one key; it stops working at once. This cannot be undone.
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
         let p = ctx.principal()?;

@@ -8,11 +8,12 @@
 //! cannot be restored (seed 004: "This process cannot be reversed").
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
 };
 use shared::api::{self, ApiAction, ApiEndpoint, ApiGrant};
 use shared::permissions as perm;
@@ -20,6 +21,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::Principal;
+use crate::auth::cache;
 use crate::auth::last_used::CredentialKind;
 use crate::entity::{api_key, api_key_grant};
 use crate::error::{AppError, AppResult, on_unique_violation};
@@ -153,6 +155,9 @@ pub async fn create(
         created_by_user_id: Some(p.user.id),
         created_at: OffsetDateTime::now_utc(),
         last_used_at: None,
+        previous_public_id: None,
+        previous_key_hash: None,
+        previous_key_expires_at: None,
     };
     let txn = db.begin().await?;
     api_key::Entity::insert(api_key::ActiveModel::from(key.clone()))
@@ -213,6 +218,7 @@ pub async fn revoke(p: &Principal, db: &DatabaseConnection, id: Uuid) -> AppResu
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    cache::invalidate_all();
     if res.rows_affected == 0 {
         // Revoked concurrently by someone else: the outcome the caller wanted, but say so.
         return Err(not_found());
@@ -248,23 +254,43 @@ pub async fn revoke_all(
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    cache::invalidate_all();
     Ok(res.rows_affected)
 }
 
-/// Authenticates a parsed `key_` token: one indexed read by public id, a constant-time hash
-/// comparison, then the key's grants. The use is stamped for "last used" (in memory, written in
-/// batches).
-pub async fn authenticate(app: &App, parsed: &ParsedToken<'_>) -> AppResult<ApiKeyView> {
+/// Authenticates a parsed `key_` secret: the current key, or the previous one while its
+/// rotation grace lasts. Hot path: a cache hit by the key's hash, no database read; a miss is
+/// one indexed read by public id, a constant-time hash comparison and the grants, then cached.
+pub async fn authenticate(app: &App, parsed: &ParsedToken<'_>) -> AppResult<Arc<ApiKeyView>> {
     let invalid = || AppError::Unauthenticated("the API key is invalid or has been revoked".into());
     if parsed.kind != TokenKind::ApiKey {
         return Err(invalid());
     }
+    let hash = parsed.hash();
+    if let Some(view) = app.api_keys.get(&hash) {
+        app.last_used.touch(CredentialKind::ApiKey, view.key.id);
+        return Ok(view);
+    }
+    let epoch = cache::PrincipalCache::epoch();
     let key = api_key::Entity::find()
-        .filter(api_key::Column::PublicId.eq(parsed.public_id))
+        .filter(
+            Condition::any()
+                .add(api_key::Column::PublicId.eq(parsed.public_id))
+                .add(api_key::Column::PreviousPublicId.eq(parsed.public_id)),
+        )
         .one(&app.db)
         .await?
         .ok_or_else(invalid)?;
-    if !parsed.matches(&key.key_hash) {
+    let now = OffsetDateTime::now_utc();
+    let (ok, valid_until) = if key.public_id == parsed.public_id {
+        (parsed.matches(&key.key_hash), None)
+    } else {
+        match (&key.previous_key_hash, key.previous_key_expires_at) {
+            (Some(h), Some(until)) if until > now => (parsed.matches(h), Some(until)),
+            _ => (false, None),
+        }
+    };
+    if !ok {
         return Err(invalid());
     }
     let grants = grants_of(&app.db, vec![key.id])
@@ -272,5 +298,63 @@ pub async fn authenticate(app: &App, parsed: &ParsedToken<'_>) -> AppResult<ApiK
         .remove(&key.id)
         .unwrap_or_default();
     app.last_used.touch(CredentialKind::ApiKey, key.id);
-    Ok(ApiKeyView { key, grants })
+    let view = Arc::new(ApiKeyView { key, grants });
+    app.api_keys.insert(hash, epoch, view.clone(), valid_until);
+    Ok(view)
+}
+
+/// Replaces a key's secret, returning the new key once. With `grace_seconds` > 0 the old key
+/// keeps working that long (rotation without downtime); only the last predecessor is kept.
+pub async fn regenerate(
+    p: &Principal,
+    db: &DatabaseConnection,
+    id: Uuid,
+    grace_seconds: Option<i32>,
+) -> AppResult<(String, ApiKeyView)> {
+    p.require(perm::API_KEYS_MANAGE)?;
+    let key = api_key::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    match require_company(p, db, key.company_id).await {
+        Ok(()) => {}
+        Err(AppError::NotFound(_)) => return Err(not_found()),
+        Err(e) => return Err(e),
+    }
+    let grace = shared::limits::rotation_grace_seconds(grace_seconds)?;
+    let minted = token::mint(TokenKind::ApiKey).map_err(|e| AppError::Internal(e.into()))?;
+    let now = OffsetDateTime::now_utc();
+    let (prev_id, prev_hash, prev_until) = if grace > 0 {
+        (
+            Some(key.public_id.clone()),
+            Some(key.key_hash.clone()),
+            Some(now + time::Duration::seconds(i64::from(grace))),
+        )
+    } else {
+        (None, None, None)
+    };
+    let updated = api_key::Entity::update(api_key::ActiveModel {
+        id: Set(id),
+        public_id: Set(minted.public_id.clone()),
+        key_hash: Set(minted.hash.clone()),
+        previous_public_id: Set(prev_id),
+        previous_key_hash: Set(prev_hash),
+        previous_key_expires_at: Set(prev_until),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    // The old key's cached verification must not outlive the change.
+    cache::invalidate_all();
+    let grants = grants_of(db, vec![id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
+    Ok((
+        minted.expose().to_string(),
+        ApiKeyView {
+            key: updated,
+            grants,
+        },
+    ))
 }

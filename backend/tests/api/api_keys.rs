@@ -163,7 +163,10 @@ async fn list(app: &TestApp, session: &str, company: &Value) -> Vec<Value> {
         .clone()
 }
 
-async fn authenticate(app: &TestApp, key: &str) -> backend::error::AppResult<api_keys::ApiKeyView> {
+async fn authenticate(
+    app: &TestApp,
+    key: &str,
+) -> backend::error::AppResult<std::sync::Arc<api_keys::ApiKeyView>> {
     let parsed = token::parse(key).expect("well-formed key");
     api_keys::authenticate(&app.state().app, &parsed).await
 }
@@ -513,3 +516,137 @@ async fn only_administrators_of_the_company_manage_its_keys(app: &TestApp) {
     assert!(!json!(seen).to_string().contains(secret_of(&key_b)));
 }
 db_test!(only_administrators_of_the_company_manage_its_keys);
+
+const REGENERATE: &str =
+    "mutation($id: ID!, $g: Int) { regenerateApiKey(id: $id, graceSeconds: $g) {
+  key apiKey { id maskedKey previousKeyExpiresAt grants { endpoint actions } } } }";
+
+async fn company_for_rotation(app: &TestApp, admin: &str) -> Value {
+    let r = app
+        .gql_ok(
+            Some(admin),
+            "mutation { createReseller(input: { name: \"RotR\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    app.gql_ok(
+        Some(admin),
+        "mutation($r: ID!) { createCompany(input: { resellerId: $r, name: \"RotC\" }) { id } }",
+        json!({ "r": r["createReseller"]["id"] }),
+    )
+    .await["createCompany"]["id"]
+        .clone()
+}
+
+async fn new_key(app: &TestApp, admin: &str, company: &Value, name: &str) -> (String, Value) {
+    let d = app
+        .gql_ok(
+            Some(admin),
+            "mutation($c: ID!, $n: String!) { createApiKey(input: { companyId: $c, name: $n, grants: [{ endpoint: EMPLOYEES, actions: [READ] }] }) { key apiKey { id } } }",
+            json!({ "c": company, "n": name }),
+        )
+        .await;
+    (
+        d["createApiKey"]["key"].as_str().expect("key").to_string(),
+        d["createApiKey"]["apiKey"]["id"].clone(),
+    )
+}
+
+/// Regenerating without grace retires the old key at once; with grace both work until it ends.
+async fn regenerate_rotates_with_optional_grace(app: &TestApp) {
+    let admin = app.admin_token().await;
+    let company = company_for_rotation(app, &admin).await;
+
+    let (old, id) = new_key(app, &admin, &company, "no grace").await;
+    assert!(authenticate(app, &old).await.is_ok());
+    let d = app
+        .gql_ok(Some(&admin), REGENERATE, json!({ "id": id }))
+        .await;
+    let new = d["regenerateApiKey"]["key"]
+        .as_str()
+        .expect("key")
+        .to_string();
+    assert_ne!(new, old);
+    assert!(d["regenerateApiKey"]["apiKey"]["previousKeyExpiresAt"].is_null());
+    assert_eq!(
+        d["regenerateApiKey"]["apiKey"]["grants"][0]["endpoint"],
+        "EMPLOYEES"
+    );
+    assert!(
+        authenticate(app, &old).await.is_err(),
+        "old key retired at once (even if cached)"
+    );
+    assert!(authenticate(app, &new).await.is_ok());
+
+    let (old, id) = new_key(app, &admin, &company, "with grace").await;
+    let d = app
+        .gql_ok(Some(&admin), REGENERATE, json!({ "id": id, "g": 3600 }))
+        .await;
+    let new = d["regenerateApiKey"]["key"]
+        .as_str()
+        .expect("key")
+        .to_string();
+    assert!(!d["regenerateApiKey"]["apiKey"]["previousKeyExpiresAt"].is_null());
+    assert!(
+        authenticate(app, &old).await.is_ok(),
+        "old key works during the grace"
+    );
+    assert!(authenticate(app, &new).await.is_ok());
+    // End the grace behind the server's back, then drop caches with an unrelated change.
+    api_key::Entity::update_many()
+        .col_expr(
+            api_key::Column::PreviousKeyExpiresAt,
+            sea_orm::sea_query::Expr::value(
+                time::OffsetDateTime::now_utc() - time::Duration::seconds(1),
+            ),
+        )
+        .filter(api_key::Column::Id.eq(id.as_str().expect("id").parse::<Uuid>().expect("uuid")))
+        .exec(&app.state().app.db)
+        .await
+        .expect("expire grace");
+    backend::auth::cache::invalidate_all();
+    assert!(
+        authenticate(app, &old).await.is_err(),
+        "old key stops when the grace ends"
+    );
+    assert!(authenticate(app, &new).await.is_ok());
+
+    for bad in [-1, 86_401] {
+        let body = app
+            .gql(Some(&admin), REGENERATE, json!({ "id": id, "g": bad }))
+            .await;
+        assert_eq!(error_code(&body), "VALIDATION");
+        assert_eq!(body["errors"][0]["extensions"]["field"], "graceSeconds");
+    }
+}
+db_test!(regenerate_rotates_with_optional_grace);
+
+/// A verified key is served from the cache; revoking it takes effect at once anyway.
+async fn verified_keys_are_cached_until_revoked(app: &TestApp) {
+    let admin = app.admin_token().await;
+    let company = company_for_rotation(app, &admin).await;
+    let (key, id) = new_key(app, &admin, &company, "cached").await;
+    assert!(authenticate(app, &key).await.is_ok());
+    let uuid: Uuid = id.as_str().expect("id").parse().expect("uuid");
+    api_key::Entity::update_many()
+        .col_expr(
+            api_key::Column::KeyHash,
+            sea_orm::sea_query::Expr::value("0".repeat(64)),
+        )
+        .filter(api_key::Column::Id.eq(uuid))
+        .exec(&app.state().app.db)
+        .await
+        .expect("corrupt");
+    assert!(
+        authenticate(app, &key).await.is_ok(),
+        "no database read on a cache hit"
+    );
+    app.gql_ok(
+        Some(&admin),
+        "mutation($id: ID!) { revokeApiKey(id: $id) }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert!(authenticate(app, &key).await.is_err());
+}
+db_test!(verified_keys_are_cached_until_revoked);

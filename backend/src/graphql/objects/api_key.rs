@@ -128,4 +128,12 @@ impl ApiKey {
     async fn last_used_at(&self) -> Option<OffsetDateTime> {
         self.0.key.last_used_at
     }
+    /// After a regeneration with a grace period: when the previous key stops working. Null
+    /// when there is none, or its grace is over.
+    async fn previous_key_expires_at(&self) -> Option<OffsetDateTime> {
+        self.0
+            .key
+            .previous_key_expires_at
+            .filter(|at| *at > OffsetDateTime::now_utc())
+    }
 }
