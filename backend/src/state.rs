@@ -5,12 +5,12 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::cache::{EpochCache, PrincipalCache};
-use crate::service::api_keys::ApiKeyView;
 use crate::auth::last_used::LastUsed;
 use crate::auth::session::SessionKeys;
 use crate::config::ServeArgs;
 use crate::graphql::PortcullisSchema;
 use crate::oauth::OAuthKeys;
+use crate::service::api_keys::ApiKeyView;
 use crate::service::sessions::LoginThrottle;
 
 /// What every request needs. Not `Debug`: it holds signing keys.

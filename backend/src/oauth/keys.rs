@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::entity::server_secret;
+use crate::oauth::cache::VerifiedTokens;
 
 /// Row name in `server_secrets`; the value is the PKCS#8 DER private key in base64.
 const SECRET_NAME: &str = "oauth_ed25519_pkcs8";
@@ -30,6 +31,9 @@ pub struct OAuthKeys {
     /// The public key, base64url (the JWK `x`).
     x: String,
     kid: String,
+    /// Tokens these keys verified. Kept with the keys because a cached verification is only as
+    /// good as the key that checked it: new keys come with an empty cache.
+    verified: VerifiedTokens,
 }
 
 /// RFC 7638 thumbprint of an Ed25519 public key: SHA-256 over the JWK's required members in
@@ -82,6 +86,7 @@ impl OAuthKeys {
             decoding: DecodingKey::from_ed_components(&x).context("public key")?,
             kid: thumbprint(&x),
             x,
+            verified: VerifiedTokens::default(),
         })
     }
 
@@ -95,6 +100,11 @@ impl OAuthKeys {
 
     pub(crate) fn decoding(&self) -> &DecodingKey {
         &self.decoding
+    }
+
+    /// The cache of verified access tokens (see `oauth::cache`).
+    pub fn verified(&self) -> &VerifiedTokens {
+        &self.verified
     }
 
     /// The public key as a JWK (RFC 8037).

@@ -7,6 +7,7 @@
 //! this module is the protocol. `verify_access_token` is what the REST API uses to accept a
 //! token.
 
+pub mod cache;
 pub mod errors;
 pub mod introspect;
 pub mod jwks;
@@ -27,7 +28,9 @@ use crate::state::App;
 
 pub use errors::{OAuthError, OAuthErrorCode};
 pub use keys::OAuthKeys;
-pub use token::{ACCESS_TOKEN_TTL_SECS, CredentialAccess, verify_access_token};
+pub use token::{
+    ACCESS_TOKEN_TTL_SECS, CredentialAccess, client_credentials_grant, verify_access_token,
+};
 
 /// Largest accepted body of an OAuth request; real ones are a few hundred bytes.
 pub const BODY_LIMIT: usize = 16 * 1024;
@@ -104,6 +107,16 @@ fn form_decode(s: &str) -> Option<String> {
 }
 
 impl ClientCredentials {
+    /// Credentials sent in the form body (for callers that already hold them, such as the
+    /// benchmark through `token::client_credentials_grant`).
+    pub(crate) fn from_parts(client_id: &str, secret: &str) -> Self {
+        Self {
+            client_id: client_id.to_string(),
+            secret: SecretString::from(secret.to_string()),
+            basic: false,
+        }
+    }
+
     /// Reads client authentication from HTTP Basic or from the `client_id` / `client_secret`
     /// form parameters. Using both is an `invalid_request` (RFC 6749 §2.3: one method per
     /// request); using neither, or a malformed header, is `invalid_client`.

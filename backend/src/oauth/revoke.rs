@@ -1,6 +1,7 @@
 //! `POST /oauth/revoke` (RFC 7009): a client revokes one of its own access tokens, for example
 //! when an integration shuts down. The token's `jti` is kept until the token would have expired
-//! anyway, and `verify_access_token` rejects it from then on.
+//! anyway, and `verify_access_token` rejects it from then on (the verification cache is dropped
+//! at once on this instance).
 //!
 //! Whatever the token (unknown, malformed, expired, or another client's), the answer is 200 once
 //! the client is authenticated (RFC 7009 §2.2): a client learns nothing about tokens that are
@@ -39,6 +40,8 @@ async fn handle(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Response,
         .exec(&app.db)
         .await
         .map_err(crate::error::AppError::from)?;
+        // The token may be in the verification cache: make every cached entry stale now.
+        crate::auth::cache::invalidate_all();
         // Entries for tokens that have expired since protect nothing: drop them.
         revoked_access_token::Entity::delete_many()
             .filter(revoked_access_token::Column::ExpiresAt.lt(OffsetDateTime::now_utc()))

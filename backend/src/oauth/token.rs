@@ -4,7 +4,8 @@
 //!
 //! Tokens are self-contained for signature and expiry, but `verify_access_token` also reads the
 //! credential, so revoking or regenerating it voids outstanding tokens at once, and the
-//! revocation list of RFC 7009 voids single tokens.
+//! revocation list of RFC 7009 voids single tokens. Successful verifications are cached
+//! (`oauth::cache`) and every such write drops the cache, so the hot path reads no database.
 
 use std::collections::BTreeSet;
 
@@ -21,9 +22,11 @@ use shared::permissions as perm;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::auth::cache::PrincipalCache;
 use crate::auth::last_used::CredentialKind;
 use crate::entity::{api_credential, revoked_access_token};
 use crate::error::{AppError, AppResult};
+use crate::oauth::cache;
 use crate::oauth::errors::{OAuthError, OAuthErrorCode, no_store};
 use crate::oauth::{ClientCredentials, Form};
 use crate::service::api_credentials;
@@ -180,7 +183,28 @@ pub fn decode_claims(app: &App, jwt: &str) -> AppResult<AccessClaims> {
 /// the token's company, be unrevoked, and not have been regenerated or revoked after the token
 /// was issued (`tokens_not_before`); the token's `jti` must not be revoked (RFC 7009). Records
 /// the credential's use.
+///
+/// Hot path: a token verified before, with no voiding write since (see `oauth::cache`), is
+/// answered from the cache without a database read; only its expiry is checked again.
 pub async fn verify_access_token(app: &App, jwt: &str) -> AppResult<CredentialAccess> {
+    if jwt.len() > MAX_JWT_LEN {
+        return Err(invalid());
+    }
+    let key = cache::key(jwt);
+    if let Some(access) = app.oauth_keys.verified().get(&key) {
+        app.last_used
+            .touch(CredentialKind::ApiCredential, access.credential_id);
+        return Ok(access);
+    }
+    // Read before the database, so a voiding write committed meanwhile leaves a stale entry.
+    let epoch = PrincipalCache::epoch();
+    let access = verify_uncached(app, jwt).await?;
+    app.oauth_keys.verified().insert(key, epoch, access.clone());
+    Ok(access)
+}
+
+/// `verify_access_token` without the cache: signature, claims and the database.
+async fn verify_uncached(app: &App, jwt: &str) -> AppResult<CredentialAccess> {
     let claims = decode_claims(app, jwt)?;
     let jti = Uuid::parse_str(&claims.jti).map_err(|_| invalid())?;
     let issued_ms = issued_at_ms(&jti).ok_or_else(invalid)?;
@@ -256,6 +280,36 @@ fn select_scopes(granted: &[String], requested: Option<&str>) -> Result<Vec<Stri
     Ok(scopes)
 }
 
+/// The client-credentials grant once the request is parsed: authenticates the client, settles
+/// the scope and signs the token.
+async fn grant(
+    app: &App,
+    client: &ClientCredentials,
+    scope: Option<&str>,
+) -> Result<(String, AccessClaims), OAuthError> {
+    let cred = client.authenticate(app).await?;
+    let granted = api_credentials::role_permissions(&app.db, &cred).await?;
+    let scopes = select_scopes(&granted, scope)?;
+    Ok(issue(app, &cred, &scopes)?)
+}
+
+/// What `POST /oauth/token` does for a client authenticating with `client_id` and
+/// `client_secret` in the form body, without HTTP. Public so benchmarks and tools mint tokens
+/// exactly as the endpoint does; `scope` is the requested scope (all of the role's when `None`).
+pub async fn client_credentials_grant(
+    app: &App,
+    client_id: &str,
+    client_secret: &str,
+    scope: Option<&str>,
+) -> Result<(String, AccessClaims), OAuthError> {
+    grant(
+        app,
+        &ClientCredentials::from_parts(client_id, client_secret),
+        scope,
+    )
+    .await
+}
+
 async fn handle(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Response, OAuthError> {
     let form = Form::parse(headers, body)?;
     let grant_type = form
@@ -268,10 +322,7 @@ async fn handle(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Response,
             "only grant_type=client_credentials is supported",
         ));
     }
-    let cred = client.authenticate(app).await?;
-    let granted = api_credentials::role_permissions(&app.db, &cred).await?;
-    let scopes = select_scopes(&granted, form.get("scope"))?;
-    let (jwt, claims) = issue(app, &cred, &scopes)?;
+    let (jwt, claims) = grant(app, &client, form.get("scope")).await?;
     let mut resp = axum::Json(json!({
         "access_token": jwt,
         "token_type": "Bearer",

@@ -309,6 +309,8 @@ pub async fn regenerate(
     if res.rows_affected == 0 {
         return Err(revoked());
     }
+    // Tokens issued so far are void: cached verifications of them must not outlive this write.
+    crate::auth::cache::invalidate_all();
     let updated = cred::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -349,6 +351,8 @@ pub async fn revoke(app: &App, p: &Principal, id: Uuid) -> AppResult<bool> {
         .filter(cred::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
+    // Its access tokens fail at once, cached verifications included (see `oauth::cache`).
+    crate::auth::cache::invalidate_all();
     Ok(true)
 }
 

@@ -1119,3 +1119,252 @@ async fn jwks_verifies_tokens_independently(app: &TestApp) {
     assert_eq!(json!(again.kid()), jwk["kid"]);
 }
 db_test!(jwks_verifies_tokens_independently);
+
+/// An instant no real `tokens_not_before` reaches (2100): a token checked against the database
+/// with this value is rejected as revoked, whereas a cached verification does not see it.
+fn far_future() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(4_102_444_800).expect("2100")
+}
+
+async fn set_tokens_not_before(app: &TestApp, id: uuid::Uuid, at: OffsetDateTime) {
+    cred::Entity::update_many()
+        .col_expr(cred::Column::TokensNotBefore, Expr::value(at))
+        .filter(cred::Column::Id.eq(id))
+        .exec(&app.state().app.db)
+        .await
+        .expect("update");
+}
+
+/// Asserts that `jwt` is answered from the verification cache: with the credential's
+/// `tokens_not_before` moved behind the server's back to where a database read would reject the
+/// token, it still verifies. The row is then put back as it was.
+async fn assert_cached(app: &TestApp, jwt: &str, c: &Client) {
+    let id = credential_id(c);
+    let row = cred::Entity::find_by_id(id)
+        .one(&app.state().app.db)
+        .await
+        .expect("query")
+        .expect("row");
+    set_tokens_not_before(app, id, far_future()).await;
+    let cached = verify(app, jwt).await;
+    set_tokens_not_before(app, id, row.tokens_not_before).await;
+    cached.expect("served from the cache, without reading the database");
+}
+
+/// A verified access token is served from the cache afterwards (no database read), until a
+/// revocation through the API drops the cache, at once.
+async fn verified_access_tokens_are_cached_until_a_change(app: &TestApp) {
+    let f = fixture(app).await;
+    let c = create_credential(app, &f.company_admin, &f.company, "ERP", None).await;
+    let jwt = access_token(app, &c).await;
+    let unverified = access_token(app, &c).await;
+    let first = verify(app, &jwt).await.expect("valid");
+    assert!(!app.state().app.oauth_keys.verified().is_empty());
+
+    // Void the token in the database behind the server's back: every check a database read
+    // would make now fails, yet the cached verification answers, with the same access.
+    let id = credential_id(&c);
+    cred::Entity::update_many()
+        .col_expr(cred::Column::SecretHash, Expr::value("0".repeat(64)))
+        .col_expr(cred::Column::TokensNotBefore, Expr::value(far_future()))
+        .filter(cred::Column::Id.eq(id))
+        .exec(&app.state().app.db)
+        .await
+        .expect("update");
+    for _ in 0..3 {
+        let again = verify(app, &jwt).await.expect("cached");
+        assert_eq!(again.jti, first.jti);
+        assert_eq!(again.scopes, first.scopes);
+    }
+    // The cache is per token, not per credential: one never verified goes to the database,
+    // which rejects it. Client authentication is not cached either.
+    let err = verify(app, &unverified)
+        .await
+        .expect_err("read from the database");
+    assert!(err.contains("revoked"), "{err}");
+    let resp = token_basic(
+        app,
+        &c.id,
+        &c.secret,
+        &[("grant_type", "client_credentials")],
+    )
+    .await;
+    assert_eq!(oauth_error(resp).await.1, "invalid_client");
+
+    // Revoking through the API drops the cache at once: the next verification reads the row.
+    app.gql_ok(
+        Some(&f.company_admin),
+        REVOKE,
+        json!({ "id": c.credential["id"] }),
+    )
+    .await;
+    let err = verify(app, &jwt).await.expect_err("revoked");
+    assert!(err.contains("revoked"), "{err}");
+}
+db_test!(verified_access_tokens_are_cached_until_a_change);
+
+/// Every write that can void a token drops cached verifications on this instance at once:
+/// regenerating the secret, revoking the credential, revoking the token (RFC 7009), and
+/// narrowing the credential's role.
+async fn voiding_writes_drop_cached_verifications(app: &TestApp) {
+    let f = fixture(app).await;
+    let s = &f.company_admin;
+
+    // Regenerate (grace 0 and with grace: tokens are void either way).
+    for grace in [0, 3600] {
+        let c = create_credential(app, s, &f.company, &format!("Rotated {grace}"), None).await;
+        let jwt = access_token(app, &c).await;
+        verify(app, &jwt).await.expect("valid");
+        assert_cached(app, &jwt, &c).await;
+        app.gql_ok(
+            Some(s),
+            &regenerate_query(),
+            json!({ "id": c.credential["id"], "g": grace }),
+        )
+        .await;
+        let err = verify(app, &jwt).await.expect_err("voided by regeneration");
+        assert!(err.contains("revoked"), "grace {grace}: {err}");
+    }
+
+    // Revoke the credential.
+    let c = create_credential(app, s, &f.company, "Revoked", None).await;
+    let jwt = access_token(app, &c).await;
+    verify(app, &jwt).await.expect("valid");
+    assert_cached(app, &jwt, &c).await;
+    app.gql_ok(Some(s), REVOKE, json!({ "id": c.credential["id"] }))
+        .await;
+    let err = verify(app, &jwt).await.expect_err("voided by revocation");
+    assert!(err.contains("revoked"), "{err}");
+
+    // Revoke one token (RFC 7009): that one fails at once, its sibling stays valid.
+    let c = create_credential(app, s, &f.company, "One token", None).await;
+    let jwt = access_token(app, &c).await;
+    let sibling = access_token(app, &c).await;
+    verify(app, &jwt).await.expect("valid");
+    verify(app, &sibling).await.expect("valid");
+    assert_cached(app, &jwt, &c).await;
+    let resp = app
+        .client
+        .post(app.url("/oauth/revoke"))
+        .basic_auth(&c.id, Some(&c.secret))
+        .form(&[("token", jwt.as_str())])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let err = verify(app, &jwt).await.expect_err("revoked by jti");
+    assert!(err.contains("revoked"), "{err}");
+    verify(app, &sibling)
+        .await
+        .expect("the sibling is still valid");
+
+    // Narrow the credential's custom role: a cached token's scope narrows at once.
+    let role = app
+        .gql_ok(
+            Some(&f.admin),
+            "mutation($c: ID!) { createRole(input: { companyId: $c, name: \"Sync\", \
+             permissions: [\"company.read\", \"employees.read\"] }) { id } }",
+            json!({ "c": f.company }),
+        )
+        .await["createRole"]["id"]
+        .as_str()
+        .expect("role id")
+        .to_string();
+    let c = create_credential(app, s, &f.company, "Sync", Some(&role)).await;
+    let jwt = access_token(app, &c).await;
+    let wide = verify(app, &jwt).await.expect("valid");
+    assert_eq!(wide.scopes, ["company.read", "employees.read"]);
+    assert_cached(app, &jwt, &c).await;
+    app.gql_ok(
+        Some(&f.admin),
+        "mutation($id: ID!) { updateRole(id: $id, input: { permissions: [\"employees.read\"] }) \
+         { id } }",
+        json!({ "id": role }),
+    )
+    .await;
+    let narrow = verify(app, &jwt).await.expect("still valid");
+    assert_eq!(narrow.scopes, ["employees.read"]);
+    assert!(!narrow.has("company.read"));
+}
+db_test!(voiding_writes_drop_cached_verifications);
+
+/// A standard OAuth2 client library (the `oauth2` crate) obtains tokens from `/oauth/token` with
+/// either client authentication method, and reads a refusal as an RFC 6749 `invalid_client`.
+async fn standard_oauth2_client_obtains_tokens(app: &TestApp) {
+    use oauth2::basic::{BasicClient, BasicErrorResponseType, BasicTokenType};
+    use oauth2::{
+        AuthType, ClientId, ClientSecret, RequestTokenError, Scope, TokenResponse, TokenUrl,
+    };
+
+    let f = fixture(app).await;
+    let c = create_credential(app, &f.company_admin, &f.company, "ERP", None).await;
+    let other = create_credential(app, &f.company_admin, &f.company, "BI", None).await;
+    // As the library recommends: no redirects, so a token request cannot be sent elsewhere.
+    let http = oauth2::reqwest::Client::builder()
+        .redirect(oauth2::reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client");
+    let token_url = TokenUrl::new(app.url("/oauth/token")).expect("token url");
+    for auth in [AuthType::BasicAuth, AuthType::RequestBody] {
+        let client = BasicClient::new(ClientId::new(c.id.clone()))
+            .set_client_secret(ClientSecret::new(c.secret.clone()))
+            .set_token_uri(token_url.clone())
+            .set_auth_type(auth.clone());
+
+        let token = client
+            .exchange_client_credentials()
+            .request_async(&http)
+            .await
+            .unwrap_or_else(|e| panic!("{auth:?}: {e:?}"));
+        assert_eq!(*token.token_type(), BasicTokenType::Bearer, "{auth:?}");
+        assert_eq!(
+            token.expires_in(),
+            Some(std::time::Duration::from_secs(3600))
+        );
+        let access = verify(app, token.access_token().secret())
+            .await
+            .unwrap_or_else(|e| panic!("{auth:?}: {e}"));
+        assert_eq!(access.client_id, c.id);
+        assert_eq!(access.company_id.to_string(), f.company);
+        let scopes: Vec<&str> = token
+            .scopes()
+            .expect("scope returned")
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(scopes, access.scopes, "{auth:?}");
+
+        // A requested scope narrows the token.
+        let narrow = client
+            .exchange_client_credentials()
+            .add_scope(Scope::new("employees.read".into()))
+            .request_async(&http)
+            .await
+            .unwrap_or_else(|e| panic!("{auth:?}: {e:?}"));
+        let access = verify(app, narrow.access_token().secret())
+            .await
+            .expect("valid");
+        assert_eq!(access.scopes, ["employees.read"], "{auth:?}");
+
+        // Another client's secret: the library's ServerResponse error with invalid_client.
+        let wrong = client
+            .clone()
+            .set_client_secret(ClientSecret::new(other.secret.clone()));
+        match wrong
+            .exchange_client_credentials()
+            .request_async(&http)
+            .await
+        {
+            Err(RequestTokenError::ServerResponse(e)) => {
+                assert_eq!(
+                    *e.error(),
+                    BasicErrorResponseType::InvalidClient,
+                    "{auth:?}"
+                );
+            }
+            Err(e) => panic!("{auth:?}: expected a server response, got {e:?}"),
+            Ok(_) => panic!("{auth:?}: a wrong secret was accepted"),
+        }
+    }
+}
+db_test!(standard_oauth2_client_obtains_tokens);
