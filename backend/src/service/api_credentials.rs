@@ -23,10 +23,6 @@ use crate::service::roles::{self, RoleView};
 use crate::state::App;
 use crate::token::{self, TokenKind};
 
-/// Longest rotation grace period: a day is enough to roll a secret out to every instance of an
-/// integration; longer would leave a leaked secret usable for too long.
-pub const GRACE_SECONDS_MAX: i32 = 86_400;
-
 /// Whether a credential can still authenticate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -261,15 +257,7 @@ pub async fn regenerate(
 ) -> AppResult<IssuedSecret> {
     let db = &app.db;
     let current = find_manageable(p, db, id).await?;
-    let grace = grace_seconds.unwrap_or(0);
-    if !(0..=GRACE_SECONDS_MAX).contains(&grace) {
-        return Err(AppError::validation(
-            "graceSeconds",
-            format!(
-                "graceSeconds must be between 0 and {GRACE_SECONDS_MAX} (24 hours), got {grace}"
-            ),
-        ));
-    }
+    let grace = shared::limits::rotation_grace_seconds(grace_seconds)?;
     let revoked = || AppError::conflict(None, "the credential is revoked: create a new one");
     if current.revoked_at.is_some() {
         return Err(revoked());
