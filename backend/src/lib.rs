@@ -15,6 +15,7 @@ pub mod error;
 pub mod graphql;
 pub mod health;
 pub mod oauth;
+pub mod ratelimit;
 pub mod router;
 pub mod server;
 pub mod service;
