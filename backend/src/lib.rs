@@ -16,6 +16,7 @@ pub mod graphql;
 pub mod health;
 pub mod oauth;
 pub mod ratelimit;
+pub mod rest;
 pub mod router;
 pub mod server;
 pub mod service;

@@ -7,7 +7,7 @@ use axum::{
 };
 use tower_http::trace::TraceLayer;
 
-use crate::{graphql, health, oauth, state::AppState};
+use crate::{graphql, health, oauth, rest, state::AppState};
 
 /// Largest accepted GraphQL request body.
 pub const GRAPHQL_BODY_LIMIT: usize = 1024 * 1024;
@@ -33,6 +33,9 @@ pub fn build(state: AppState) -> Router {
         .route("/.well-known/jwks.json", get(oauth::jwks::jwks))
         .merge(graphql_routes)
         .merge(oauth_routes)
+        // The public REST API behind its guards (see `rest::guard`), and its interactive docs.
+        .nest("/api/v1", rest::routes(&state))
+        .merge(rest::docs())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

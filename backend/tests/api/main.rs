@@ -8,6 +8,7 @@ mod api_keys;
 mod oauth;
 mod personal_tokens;
 mod process;
+mod rest;
 mod schema;
 mod session;
 mod tenancy;

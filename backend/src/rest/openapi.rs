@@ -1,0 +1,80 @@
+//! The OpenAPI 3.1 document of `/api/v1`, generated from the handlers' `#[utoipa::path]`
+//! attributes and the response types, so the contract cannot drift from the code; and the
+//! Swagger UI at `/api/docs`, compiled into the binary (`utoipa-swagger-ui`'s `vendored`
+//! feature), so the docs work offline and nothing is fetched at build or run time.
+
+use std::sync::LazyLock;
+
+use axum::Json;
+use axum::response::IntoResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::rest::problem::ProblemDetails;
+use crate::rest::{company, employees};
+use crate::state::AppState;
+
+/// Where the document is served.
+pub const JSON_PATH: &str = "/api/v1/openapi.json";
+/// Where the Swagger UI is served.
+pub const DOCS_PATH: &str = "/api/docs";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Portcullis public API",
+        version = "1",
+        description = "The REST API of a company's data. Authenticate with `Authorization: Bearer <token>`: \
+a personal access token (`pat_…`), a scoped API key (`key_…`), or an OAuth 2.0 access token from \
+`POST /oauth/token` (client credentials). Errors are RFC 9457 `application/problem+json` with a \
+stable `type` URI per kind of failure."
+    ),
+    paths(company::get, employees::list, employees::get),
+    components(schemas(ProblemDetails, company::Company, company::AccessType, employees::Employee, employees::EmployeePage)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "company", description = "The caller's company"),
+        (name = "employees", description = "The company's employees"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme the operations refer to.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A personal access token, an API key, an OAuth access token or a session",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Built once: the document is the same for the process's lifetime.
+static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(ApiDoc::openapi);
+
+/// The document.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    &DOCUMENT
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn json() -> impl IntoResponse {
+    Json(document())
+}
+
+/// `GET /api/docs`: the Swagger UI, pointed at the document.
+pub fn swagger_ui() -> axum::Router<AppState> {
+    utoipa_swagger_ui::SwaggerUi::new(DOCS_PATH)
+        .config(utoipa_swagger_ui::Config::from(JSON_PATH))
+        .into()
+}
