@@ -108,6 +108,13 @@ pub struct ServeArgs {
     /// tokens already issued.
     #[arg(long, env = "PORTCULLIS_PUBLIC_URL", default_value = DEFAULT_PUBLIC_URL)]
     pub public_url: String,
+
+    /// Redis for rate limits shared by several instances (`redis://host:6379`). Without it,
+    /// limits are kept in this process. If Redis becomes unreachable, decisions fall back to the
+    /// in-process limiter (logged) rather than letting requests through unlimited. Its value is
+    /// never printed (it may hold a password).
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
 }
 
 impl ServeArgs {
@@ -126,6 +133,7 @@ impl ServeArgs {
             shutdown_timeout_secs: 5,
             log_format: LogFormat::Pretty,
             public_url: DEFAULT_PUBLIC_URL.into(),
+            redis_url: None,
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::auth::session::SessionKeys;
 use crate::bootstrap::{self, AdminBootstrap};
 use crate::config::ServeArgs;
 use crate::oauth::OAuthKeys;
+use crate::ratelimit::Limiter;
 use crate::state::{App, AppState};
 use crate::{db, demo, graphql, router};
 
@@ -71,6 +72,9 @@ pub async fn start(
     }
     let session_keys = SessionKeys::load_or_create(&db).await?;
     let oauth_keys = OAuthKeys::load_or_create(&db).await?;
+    let limiter = Limiter::from_redis_url(config.redis_url.as_deref()).context("REDIS_URL")?;
+    limiter.connect().await;
+    tracing::info!(backend = limiter.backend(), "rate limiter ready");
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;
@@ -85,6 +89,7 @@ pub async fn start(
         last_used: Default::default(),
         principals: Default::default(),
         api_keys: Default::default(),
+        limiter,
     });
     let state = AppState {
         schema: graphql::build_schema(app.clone()),

@@ -10,6 +10,7 @@ use crate::auth::session::SessionKeys;
 use crate::config::ServeArgs;
 use crate::graphql::PortcullisSchema;
 use crate::oauth::OAuthKeys;
+use crate::ratelimit::Limiter;
 use crate::service::api_keys::ApiKeyView;
 use crate::service::sessions::LoginThrottle;
 
@@ -25,6 +26,8 @@ pub struct App {
     pub principals: PrincipalCache,
     /// Verified API keys (see `auth::cache`).
     pub api_keys: EpochCache<ApiKeyView>,
+    /// Per-company API rate limits (in-process, or shared through Redis).
+    pub limiter: Limiter,
 }
 
 impl App {

@@ -63,6 +63,19 @@ impl FallbackLimiter {
         self.redis.window()
     }
 
+    /// Connects to Redis at start-up; on failure, starts in fallback (logged) and lets the
+    /// periodic probe reconnect.
+    pub async fn connect(&self) {
+        if let Err(error) = self.redis.connect().await {
+            self.last_probe_ms.store(self.now_ms(), Ordering::Release);
+            self.healthy.store(false, Ordering::Release);
+            tracing::warn!(
+                %error,
+                "Redis unavailable at start: rate limits are kept in-process until it answers"
+            );
+        }
+    }
+
     /// Decides in Redis when it answers, in-process otherwise. Never fails.
     pub async fn check(&self, key: &str, limit: u32) -> Decision {
         if self.healthy.load(Ordering::Acquire) || self.claim_probe() {

@@ -102,7 +102,7 @@ pub enum RateLimitError {
     Redis(#[from] ::redis::RedisError),
     #[error("redis did not answer within {0:?}")]
     Timeout(Duration),
-    /// Another request is establishing the first connection; this one does not wait for it.
+    /// Another request has been establishing the connection for longer than the connect timeout.
     #[error("redis connection not yet established")]
     Connecting,
     #[error("unexpected reply from the rate-limit script: {0}")]
@@ -135,6 +135,14 @@ impl Limiter {
                     MemoryLimiter::new(WINDOW),
                 ))))
             }
+        }
+    }
+
+    /// Connects to Redis now, if configured, so that the first requests are already decided
+    /// there. Never fails: an unreachable Redis means starting in fallback.
+    pub async fn connect(&self) {
+        if let Self::Redis(f) = self {
+            f.connect().await;
         }
     }
 

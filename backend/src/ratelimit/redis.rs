@@ -173,13 +173,16 @@ impl RedisLimiter {
         ))
     }
 
-    /// The connection, made now if there is none yet. If another request is already making it,
-    /// fails at once rather than queueing behind it.
+    /// The connection, made now if there is none yet. Requests arriving while another one makes
+    /// it wait for it (at most one connection timeout) rather than deciding in-process: a
+    /// decision taken outside Redis spends a separate budget, so falling back merely because a
+    /// connection is being made would break the shared limit's exactness.
     async fn connection(&self) -> Result<ConnectionManager, RateLimitError> {
         if let Some(c) = self.current() {
             return Ok(c);
         }
-        let Ok(_guard) = self.connecting.try_lock() else {
+        let wait = self.config.connection_timeout;
+        let Ok(_guard) = tokio::time::timeout(wait, self.connecting.lock()).await else {
             return Err(RateLimitError::Connecting);
         };
         if let Some(c) = self.current() {
@@ -204,6 +207,11 @@ impl RedisLimiter {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(manager.clone());
         Ok(manager)
+    }
+
+    /// Connects now (at start-up), so the first requests are decided in Redis.
+    pub async fn connect(&self) -> Result<(), RateLimitError> {
+        self.connection().await.map(|_| ())
     }
 
     fn current(&self) -> Option<ConnectionManager> {

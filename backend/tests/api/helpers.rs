@@ -38,6 +38,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     server: Option<RunningServer>,
     db: TestDb,
+    config: ServeArgs,
 }
 
 /// Runs a test body against a fresh app on the given backend, and cleans up even if it panics.
@@ -70,6 +71,11 @@ macro_rules! db_test {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like `spawn`, with a chance to change the configuration first (e.g. `redis_url`).
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut ServeArgs)) -> Self {
         let name = format!("pc_test_{}", uuid::Uuid::now_v7().simple());
         let (url, db) = match backend {
             Backend::Sqlite => {
@@ -94,7 +100,8 @@ impl TestApp {
         let mut config = ServeArgs::for_database(url);
         config.admin_email = ADMIN_EMAIL.into();
         config.admin_password = Some(ADMIN_PASSWORD.into());
-        let server = server::start(config, std::future::pending())
+        configure(&mut config);
+        let server = server::start(config.clone(), std::future::pending())
             .await
             .expect("server starts");
         Self {
@@ -103,7 +110,16 @@ impl TestApp {
             client: reqwest::Client::new(),
             server: Some(server),
             db,
+            config,
         }
+    }
+
+    /// Starts another instance on the same database and configuration (a second server behind
+    /// the same load balancer). The caller stops it before the test ends.
+    pub async fn second_instance(&self) -> RunningServer {
+        server::start(self.config.clone(), std::future::pending())
+            .await
+            .expect("second instance starts")
     }
 
     /// The running server's state (database handle and configuration), for direct checks.

@@ -17,36 +17,36 @@ use uuid::Uuid;
 
 use crate::helpers::*;
 
-const PASSWORD: &str = "long enough password";
-const PROBLEM_BASE: &str = "https://portcullis.dev/problems/";
+pub(crate) const PASSWORD: &str = "long enough password";
+pub(crate) const PROBLEM_BASE: &str = "https://portcullis.dev/problems/";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Session,
     Pat,
     ApiKey,
     OAuth,
 }
 
-const KINDS: [Kind; 4] = [Kind::Session, Kind::Pat, Kind::ApiKey, Kind::OAuth];
+pub(crate) const KINDS: [Kind; 4] = [Kind::Session, Kind::Pat, Kind::ApiKey, Kind::OAuth];
 
 /// Company A (with employees and one credential of each kind) and company B, under reseller R.
-struct World {
-    super_admin: String,
-    reseller: String,
-    a: String,
-    b: String,
+pub(crate) struct World {
+    pub(crate) super_admin: String,
+    pub(crate) reseller: String,
+    pub(crate) a: String,
+    pub(crate) b: String,
     /// Company A's admin: session and personal token.
-    session: String,
-    pat: String,
+    pub(crate) session: String,
+    pub(crate) pat: String,
     /// Company A's key with READ on COMPANY and EMPLOYEES, all fields.
-    key: String,
+    pub(crate) key: String,
     /// An access token of a company A credential (role: Company admin).
-    oauth: String,
+    pub(crate) oauth: String,
     /// Company A's employees by last name: (id, last name, department).
-    employees_a: Vec<(Uuid, String, Option<String>)>,
+    pub(crate) employees_a: Vec<(Uuid, String, Option<String>)>,
     /// An employee of company B.
-    employee_b: Uuid,
+    pub(crate) employee_b: Uuid,
 }
 
 impl World {
@@ -60,7 +60,13 @@ impl World {
     }
 }
 
-async fn id_of(app: &TestApp, token: &str, query: &str, vars: Value, path: &str) -> String {
+pub(crate) async fn id_of(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    vars: Value,
+    path: &str,
+) -> String {
     let d = app.gql_ok(Some(token), query, vars).await;
     d[path]["id"]
         .as_str()
@@ -68,7 +74,7 @@ async fn id_of(app: &TestApp, token: &str, query: &str, vars: Value, path: &str)
         .to_string()
 }
 
-async fn role_id(app: &TestApp, admin: &str, company: &str, name: &str) -> String {
+pub(crate) async fn role_id(app: &TestApp, admin: &str, company: &str, name: &str) -> String {
     let d = app
         .gql_ok(
             Some(admin),
@@ -88,7 +94,7 @@ async fn role_id(app: &TestApp, admin: &str, company: &str, name: &str) -> Strin
 }
 
 /// Creates a user of a company with a role (and visibility groups) and signs them in.
-async fn user(
+pub(crate) async fn user(
     app: &TestApp,
     admin: &str,
     company: &str,
@@ -107,7 +113,7 @@ async fn user(
     app.login(email, PASSWORD).await
 }
 
-async fn pat(app: &TestApp, session: &str, name: &str) -> String {
+pub(crate) async fn pat(app: &TestApp, session: &str, name: &str) -> String {
     app.gql_ok(
         Some(session),
         "mutation($n: String!) { createPersonalAccessToken(input: { name: $n }) { token } }",
@@ -119,7 +125,13 @@ async fn pat(app: &TestApp, session: &str, name: &str) -> String {
         .to_string()
 }
 
-async fn api_key(app: &TestApp, session: &str, company: &str, name: &str, grants: Value) -> String {
+pub(crate) async fn api_key(
+    app: &TestApp,
+    session: &str,
+    company: &str,
+    name: &str,
+    grants: Value,
+) -> String {
     app.gql_ok(
         Some(session),
         "mutation($c: ID!, $n: String!, $g: [ApiKeyGrantInput!]!) { createApiKey(input: { \
@@ -133,7 +145,7 @@ async fn api_key(app: &TestApp, session: &str, company: &str, name: &str, grants
 }
 
 /// Creates a Partner API credential (role given or the default) and returns an access token.
-async fn oauth_token(
+pub(crate) async fn oauth_token(
     app: &TestApp,
     session: &str,
     company: &str,
@@ -165,7 +177,7 @@ async fn oauth_token(
     body["access_token"].as_str().expect("token").to_string()
 }
 
-async fn set_access(app: &TestApp, w: &World, company: &str, access: &str) {
+pub(crate) async fn set_access(app: &TestApp, w: &World, company: &str, access: &str) {
     app.gql_ok(
         Some(&w.super_admin),
         "mutation($id: ID!, $t: ApiAccessType) { updateCompany(id: $id, input: { apiAccessType: \
@@ -175,7 +187,7 @@ async fn set_access(app: &TestApp, w: &World, company: &str, access: &str) {
     .await;
 }
 
-async fn set_company_flag(app: &TestApp, w: &World, company: &str, on: bool) {
+pub(crate) async fn set_company_flag(app: &TestApp, w: &World, company: &str, on: bool) {
     app.gql_ok(
         Some(&w.super_admin),
         "mutation($c: ID!, $on: Boolean!) { setCompanyFeature(companyId: $c, flag: \
@@ -185,7 +197,7 @@ async fn set_company_flag(app: &TestApp, w: &World, company: &str, on: bool) {
     .await;
 }
 
-async fn set_reseller_flag(app: &TestApp, w: &World, on: bool) {
+pub(crate) async fn set_reseller_flag(app: &TestApp, w: &World, on: bool) {
     app.gql_ok(
         Some(&w.super_admin),
         "mutation($r: ID!, $on: Boolean!) { setResellerFeature(resellerId: $r, flag: \
@@ -195,7 +207,12 @@ async fn set_reseller_flag(app: &TestApp, w: &World, on: bool) {
     .await;
 }
 
-fn employee_row(company: Uuid, first: &str, last: &str, dept: Option<&str>) -> employee::Model {
+pub(crate) fn employee_row(
+    company: Uuid,
+    first: &str,
+    last: &str,
+    dept: Option<&str>,
+) -> employee::Model {
     let now = OffsetDateTime::now_utc();
     employee::Model {
         id: Uuid::now_v7(),
@@ -215,7 +232,7 @@ fn employee_row(company: Uuid, first: &str, last: &str, dept: Option<&str>) -> e
 }
 
 /// Builds the world with API access open (READ_WRITE, flag effective) for both companies.
-async fn world(app: &TestApp) -> World {
+pub(crate) async fn world(app: &TestApp) -> World {
     let super_admin = app.admin_token().await;
     let reseller = id_of(
         app,
@@ -301,7 +318,11 @@ async fn world(app: &TestApp) -> World {
 }
 
 /// A GET with an optional bearer token: status, headers and JSON body.
-async fn get(app: &TestApp, token: Option<&str>, path: &str) -> (StatusCode, HeaderMap, Value) {
+pub(crate) async fn get(
+    app: &TestApp,
+    token: Option<&str>,
+    path: &str,
+) -> (StatusCode, HeaderMap, Value) {
     let mut req = app.client.get(app.url(path));
     if let Some(t) = token {
         req = req.bearer_auth(t);
@@ -309,7 +330,7 @@ async fn get(app: &TestApp, token: Option<&str>, path: &str) -> (StatusCode, Hea
     send(req).await
 }
 
-async fn send(req: reqwest::RequestBuilder) -> (StatusCode, HeaderMap, Value) {
+pub(crate) async fn send(req: reqwest::RequestBuilder) -> (StatusCode, HeaderMap, Value) {
     let resp = req.send().await.expect("request");
     let status = resp.status();
     let headers = resp.headers().clone();
@@ -324,7 +345,11 @@ async fn send(req: reqwest::RequestBuilder) -> (StatusCode, HeaderMap, Value) {
 
 /// Asserts an RFC 9457 problem of this status and type slug; returns its body.
 #[track_caller]
-fn assert_problem(got: &(StatusCode, HeaderMap, Value), status: u16, slug: &str) -> Value {
+pub(crate) fn assert_problem(
+    got: &(StatusCode, HeaderMap, Value),
+    status: u16,
+    slug: &str,
+) -> Value {
     let (s, headers, body) = got;
     assert_eq!(s.as_u16(), status, "{body:#}");
     assert_eq!(
@@ -342,7 +367,7 @@ fn assert_problem(got: &(StatusCode, HeaderMap, Value), status: u16, slug: &str)
     body.clone()
 }
 
-fn last_names(body: &Value) -> Vec<String> {
+pub(crate) fn last_names(body: &Value) -> Vec<String> {
     body["data"]
         .as_array()
         .unwrap_or_else(|| panic!("no data: {body:#}"))
@@ -801,3 +826,111 @@ async fn openapi_document_and_docs(app: &TestApp) {
     );
 }
 db_test!(openapi_document_and_docs);
+
+/// Rate limits are per company and exact: limit N admits N of many concurrent third-party
+/// requests, whatever the credential; sessions are not limited; a changed limit applies at once.
+async fn rate_limits_are_exact_per_company(app: &TestApp) {
+    let w = world(app).await;
+    let set_limit = |limit: i64| {
+        let (admin, company) = (w.super_admin.clone(), w.a.clone());
+        async move {
+            app.gql_ok(
+                Some(&admin),
+                "mutation($id: ID!, $l: Int) { updateCompany(id: $id, input: { apiRateLimit: $l }) { id } }",
+                json!({ "id": company, "l": limit }),
+            )
+            .await;
+        }
+    };
+    set_limit(5).await;
+    let results =
+        futures::future::join_all((0..12).map(|_| get(app, Some(&w.pat), "/api/v1/company"))).await;
+    let ok: Vec<_> = results.iter().filter(|r| r.0 == StatusCode::OK).collect();
+    let limited: Vec<_> = results
+        .iter()
+        .filter(|r| r.0 == StatusCode::TOO_MANY_REQUESTS)
+        .collect();
+    assert_eq!((ok.len(), limited.len()), (5, 7));
+    for r in &ok {
+        assert_eq!(r.1["ratelimit-policy"], "\"default\";q=5;w=60");
+        assert_eq!(r.1["x-ratelimit-limit"], "5");
+        assert!(r.1.contains_key("ratelimit"));
+        assert!(r.1.contains_key("x-ratelimit-reset"));
+    }
+    for r in &limited {
+        let body = assert_problem(r, 429, "rate-limited");
+        assert!(
+            body["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("company limit 5/min reached")),
+            "{body}"
+        );
+        assert!(r.1.contains_key("retry-after"));
+        assert_eq!(r.1["x-ratelimit-remaining"], "0");
+    }
+    // One budget per company: the API key of the same company is limited too.
+    let (status, _, _) = get(app, Some(&w.key), "/api/v1/employees").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // The company's own apps (sessions) are not rate limited and get no limit headers.
+    for _ in 0..3 {
+        let (status, headers, _) = get(app, Some(&w.session), "/api/v1/company").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!headers.contains_key("ratelimit-policy"));
+    }
+    // A raised limit applies to the very next request.
+    set_limit(10).await;
+    let (status, headers, _) = get(app, Some(&w.pat), "/api/v1/company").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["x-ratelimit-limit"], "10");
+}
+db_test!(rate_limits_are_exact_per_company);
+
+/// Two instances sharing Redis share one exact limit: of many concurrent requests spread over
+/// both, exactly N are admitted.
+async fn instances_sharing_redis_share_one_limit(backend: crate::helpers::Backend) {
+    let redis = std::env::var("PORTCULLIS_TEST_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let app = TestApp::spawn_with(backend, |c| c.redis_url = Some(redis)).await;
+    let other = app.second_instance().await;
+    let outcome = std::panic::AssertUnwindSafe(async {
+        let w = world(&app).await;
+        app.gql_ok(
+            Some(&w.super_admin),
+            "mutation($id: ID!) { updateCompany(id: $id, input: { apiRateLimit: 5 }) { id } }",
+            json!({ "id": w.a }),
+        )
+        .await;
+        let urls = [
+            app.url("/api/v1/company"),
+            format!("http://{}/api/v1/company", other.addr),
+        ];
+        let requests = (0..20).map(|i| {
+            let req = app.client.get(&urls[i % 2]).bearer_auth(&w.pat);
+            async move { req.send().await.expect("request").status() }
+        });
+        let statuses = futures::future::join_all(requests).await;
+        let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+        let limited = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+            .count();
+        assert_eq!((ok, limited), (5, 15));
+    });
+    let result = futures::FutureExt::catch_unwind(outcome).await;
+    other.stop().await.expect("stop");
+    app.stop().await;
+    if let Err(p) = result {
+        std::panic::resume_unwind(p);
+    }
+}
+
+mod instances_sharing_redis {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::instances_sharing_redis_share_one_limit(crate::helpers::Backend::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::instances_sharing_redis_share_one_limit(crate::helpers::Backend::Postgres).await;
+    }
+}

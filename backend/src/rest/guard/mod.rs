@@ -16,6 +16,7 @@
 pub mod access_type;
 pub mod feature_flag;
 pub mod permission;
+pub mod rate_limit;
 pub mod scope;
 
 use std::sync::Arc;
@@ -141,11 +142,7 @@ pub async fn check(
         feature_flag::check(c)?;
         if caller.third_party() {
             access_type::check(c.access_type(), method)?;
-            // 4. Rate limit goes here (third parties only; `crate::ratelimit`, written
-            //    separately): per company, limit `c.effective_rate_limit()`. Over the limit it
-            //    returns a `rate-limited` Problem with `Retry-After`; either way it adds the
-            //    `RateLimit-Policy`, `RateLimit` and `X-RateLimit-*` headers to
-            //    `response_headers`, which the layer copies onto the response.
+            rate_limit::check(app, c, &mut response_headers).await?;
         } else if let Some(delay) = c.company.api_request_delay_seconds {
             // First-party apps honour the company's delay between requests (SPEC §2).
             response_headers.insert(REQUEST_DELAY_HEADER, HeaderValue::from(delay));
