@@ -7,11 +7,12 @@ use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
     extract::{ConnectInfo, State},
     http::{HeaderMap, header},
-    response::{Html, IntoResponse},
+    response::{Html, IntoResponse, Response},
 };
 
 use crate::auth::bearer;
 use crate::graphql::context::{Auth, ClientIp};
+use crate::graphql::third_party;
 use crate::state::AppState;
 
 /// `POST /graphql`.
@@ -20,10 +21,21 @@ pub async fn execute(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     req: GraphQLRequest,
-) -> GraphQLResponse {
+) -> Response {
     let auth = authenticate(&state, &headers).await;
-    let req = req.into_inner().data(auth).data(ClientIp(peer.ip()));
-    state.schema.execute(req).await.into()
+    let req = req.into_inner();
+    // Scripts' personal tokens pass the public API's gate (flag, access type, rate limit).
+    let gate_headers = match &auth {
+        Auth::Principal(p) => match third_party::gate(&state.app, p, &req).await {
+            Ok(h) => h,
+            Err(problem) => return third_party::refusal(problem),
+        },
+        _ => HeaderMap::new(),
+    };
+    let req = req.data(auth).data(ClientIp(peer.ip()));
+    let mut resp = GraphQLResponse::from(state.schema.execute(req).await).into_response();
+    resp.headers_mut().extend(gate_headers);
+    resp
 }
 
 /// `GET /graphql`: the GraphiQL explorer for people writing scripts.

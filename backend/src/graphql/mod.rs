@@ -12,6 +12,7 @@ mod objects;
 mod pagination;
 mod session;
 mod tenancy;
+pub mod third_party;
 mod users;
 
 use std::sync::Arc;

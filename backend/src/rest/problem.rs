@@ -225,6 +225,11 @@ impl Problem {
         self
     }
 
+    /// The response headers that belong to the failure.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.0.headers
+    }
+
     pub fn status(&self) -> StatusCode {
         StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod api_keys;
+mod graphql_gate;
 mod oauth;
 mod personal_tokens;
 mod process;

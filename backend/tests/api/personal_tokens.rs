@@ -42,6 +42,14 @@ async fn create_user(app: &TestApp, admin: &str, email: &str, role: &str) -> Str
         )
         .await["createCompany"]["id"]
         .clone();
+    // Scripts' tokens of company users pass the public API's gate on GraphQL too: open it.
+    app.gql_ok(
+        Some(admin),
+        "mutation($r: ID!, $c: ID!) { setResellerFeature(resellerId: $r, flag: \"api_access\", \
+         enabled: true) { id } updateCompany(id: $c, input: { apiAccessType: READ_WRITE }) { id } }",
+        json!({ "r": reseller, "c": company }),
+    )
+    .await;
     let roles = app
         .gql_ok(Some(admin), "{ roles { id name } }", json!({}))
         .await;

@@ -4,7 +4,6 @@
 //! First-party sessions skip this guard: the company's own apps keep working whatever it sells
 //! to integrators.
 
-use axum::http::Method;
 use shared::ApiAccessType;
 
 use crate::rest::problem::{Problem, ProblemKind};
@@ -12,13 +11,15 @@ use crate::rest::problem::{Problem, ProblemKind};
 /// The detail text seed 000 specifies for a write under read-only access.
 pub const READ_ONLY_DETAIL: &str = "Read access only";
 
-pub fn check(access: ApiAccessType, method: &Method) -> Result<(), Problem> {
+/// `writes`: whether the request changes anything (a method other than GET or HEAD; a GraphQL
+/// mutation).
+pub fn check(access: ApiAccessType, writes: bool) -> Result<(), Problem> {
     match access {
         ApiAccessType::None => Err(Problem::new(
             ProblemKind::AccessTypeNone,
             "the company's API access type is none: the public API is not available to it",
         )),
-        ApiAccessType::ReadOnly if !(method == Method::GET || method == Method::HEAD) => {
+        ApiAccessType::ReadOnly if writes => {
             Err(Problem::new(ProblemKind::ReadOnly, READ_ONLY_DETAIL))
         }
         ApiAccessType::ReadOnly | ApiAccessType::ReadWrite => Ok(()),
@@ -28,6 +29,8 @@ pub fn check(access: ApiAccessType, method: &Method) -> Result<(), Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rest::guard::writes;
+    use axum::http::Method;
 
     #[test]
     fn table() {
@@ -43,10 +46,10 @@ mod tests {
             (ReadWrite, Method::DELETE, Option::None),
         ];
         for (access, method, want) in cases {
-            let got = check(access, &method).err().map(|p| p.status);
+            let got = check(access, writes(&method)).err().map(|p| p.status);
             assert_eq!(got, want, "{access:?} {method}");
         }
-        let p = check(ReadOnly, &Method::PUT).expect_err("write");
+        let p = check(ReadOnly, writes(&Method::PUT)).expect_err("write");
         assert_eq!(p.detail.as_deref(), Some(READ_ONLY_DETAIL));
     }
 }

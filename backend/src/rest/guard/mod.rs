@@ -3,7 +3,7 @@
 //! 1. authenticate (`rest::caller`): PAT, API key, OAuth access token or session → 401;
 //! 2. feature flag (`feature_flag`): `api_access` effective for the company → else 401;
 //! 3. access type (`access_type`, third parties only): `none` → 401, `read_only` + write → 403;
-//! 4. rate limit (third parties only): see the hook in [`check`];
+//! 4. rate limit (`rate_limit`, third parties only): per company, exact, 429 over it;
 //! 5. permission (`permission`): role, credential scope or key grant → else 403;
 //! 6. scope (`scope`): tenant, visibility groups and key fields, applied by the handlers to
 //!    their queries and responses through [`Guarded::scope`].
@@ -98,7 +98,7 @@ pub fn action_for(method: &Method) -> ApiAction {
 }
 
 /// Loads the company with its reseller and both levels of flags (four indexed reads).
-async fn load_company(app: &App, company_id: Uuid) -> Result<Arc<CompanyView>, Problem> {
+pub async fn load_company(app: &App, company_id: Uuid) -> Result<Arc<CompanyView>, Problem> {
     let gone = || Problem::new(ProblemKind::Unauthenticated, "the company no longer exists");
     let company = company::Entity::find_by_id(company_id)
         .one(&app.db)
@@ -124,6 +124,34 @@ async fn load_company(app: &App, company_id: Uuid) -> Result<Arc<CompanyView>, P
     }))
 }
 
+/// Guards 2 to 4 for a caller acting for a company: the `api_access` flag, then, for third
+/// parties only, the access type and the rate limit. Shared with the GraphQL door, where a
+/// personal access token (a script) passes the same gate (a mutation is a write). Adds the
+/// headers every answer to the request carries (limits for third parties, the delay hint for
+/// first-party sessions) to `response_headers`.
+pub async fn company_gate(
+    app: &App,
+    company: &CompanyView,
+    third_party: bool,
+    writes: bool,
+    response_headers: &mut HeaderMap,
+) -> Result<(), Problem> {
+    feature_flag::check(company)?;
+    if third_party {
+        access_type::check(company.access_type(), writes)?;
+        rate_limit::check(app, company, response_headers).await?;
+    } else if let Some(delay) = company.company.api_request_delay_seconds {
+        // First-party apps honour the company's delay between requests (SPEC §2).
+        response_headers.insert(REQUEST_DELAY_HEADER, HeaderValue::from(delay));
+    }
+    Ok(())
+}
+
+/// Whether a method changes anything (everything but GET and HEAD, for the access type).
+pub fn writes(method: &Method) -> bool {
+    !(method == Method::GET || method == Method::HEAD)
+}
+
 /// Runs guards 2 to 6 for an authenticated caller, in order; the first failure answers.
 pub async fn check(
     app: &App,
@@ -139,14 +167,14 @@ pub async fn check(
     };
     let mut response_headers = HeaderMap::new();
     if let Some(c) = &company {
-        feature_flag::check(c)?;
-        if caller.third_party() {
-            access_type::check(c.access_type(), method)?;
-            rate_limit::check(app, c, &mut response_headers).await?;
-        } else if let Some(delay) = c.company.api_request_delay_seconds {
-            // First-party apps honour the company's delay between requests (SPEC §2).
-            response_headers.insert(REQUEST_DELAY_HEADER, HeaderValue::from(delay));
-        }
+        company_gate(
+            app,
+            c,
+            caller.third_party(),
+            writes(method),
+            &mut response_headers,
+        )
+        .await?;
     }
     permission::check(&caller, endpoint, action)?;
     let scope = Scope::of(&caller, endpoint);
