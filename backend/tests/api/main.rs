@@ -5,6 +5,8 @@
 mod helpers;
 
 mod api_keys;
+mod cluster;
+mod metrics;
 mod oauth;
 mod personal_tokens;
 mod process;
