@@ -287,3 +287,92 @@ async fn lost_postgres_listener_reconnects_and_resyncs() {
     })
     .await;
 }
+
+/// A TCP proxy to Redis whose open connections the test can cut, as a network failure would.
+struct CuttableProxy {
+    url: String,
+    cut: tokio::sync::broadcast::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn cuttable_proxy(redis_url: &str) -> CuttableProxy {
+    let target = redis_url
+        .trim_start_matches("redis://")
+        .split('/')
+        .next()
+        .expect("host:port")
+        .to_string();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("redis://{}", listener.local_addr().expect("addr"));
+    let (cut, _) = tokio::sync::broadcast::channel::<()>(1);
+    let cuts = cut.clone();
+    let task = tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            let mut cut = cuts.subscribe();
+            let target = target.clone();
+            tokio::spawn(async move {
+                let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else {
+                    return;
+                };
+                tokio::select! {
+                    _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                    _ = cut.recv() => {}
+                }
+            });
+        }
+    });
+    CuttableProxy { url, cut, task }
+}
+
+/// A lost Redis subscription reconnects, drops the caches, and carries revocations again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_redis_subscription_reconnects_and_resyncs() {
+    let proxy = cuttable_proxy(&redis_url()).await;
+    let url = proxy.url.clone();
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.redis_url = Some(url)).await;
+    let other = app.second_instance().await;
+    let outcome = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(async {
+        let w = world(&app).await;
+        warm(&app, &other, &w.pat).await;
+        let metrics = &other.state.app.metrics.invalidation;
+        let (resyncs, epoch) = (metrics.resyncs.get(), other.state.app.invalidator.current());
+        proxy.cut.send(()).expect("connections to cut");
+        let start = Instant::now();
+        while metrics.resyncs.get() == resyncs || metrics.subscribed.get() != 1 {
+            assert!(
+                start.elapsed() < Duration::from_secs(3),
+                "did not resubscribe"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            other.state.app.invalidator.current() > epoch,
+            "caches dropped"
+        );
+        warm(&app, &other, &w.pat).await;
+        let d = app
+            .gql_ok(
+                Some(&w.session),
+                "{ personalAccessTokens { id name } }",
+                json!({}),
+            )
+            .await;
+        let id = id_named(&d, "personalAccessTokens", "script");
+        app.gql_ok(
+            Some(&w.session),
+            "mutation($id: ID!) { revokePersonalAccessToken(id: $id) }",
+            json!({ "id": id }),
+        )
+        .await;
+        rejected_within_a_second(&app, &other, &w.pat).await;
+    }))
+    .await;
+    other.stop().await.expect("stop");
+    app.stop().await;
+    proxy.task.abort();
+    if let Err(p) = outcome {
+        std::panic::resume_unwind(p);
+    }
+}
