@@ -124,11 +124,7 @@ impl Invalidator {
 
     /// `"redis"`, `"postgres"` or `"local"`.
     pub fn transport(&self) -> &'static str {
-        match self.inner.transport {
-            Transport::Local => "local",
-            Transport::Redis(_) => "redis",
-            Transport::Postgres(_) => "postgres",
-        }
+        transport_name(&self.inner.transport)
     }
 
     /// The current epoch. Read it *before* the database reads that verify a credential, and
@@ -254,25 +250,18 @@ impl Inner {
                         .await??,
                     ),
                 };
-                let sent = tokio::time::timeout(
-                    CALL_TIMEOUT,
-                    redis::cmd("PUBLISH")
-                        .arg(CHANNEL)
-                        .arg(&self.instance)
-                        .query_async::<i64>(con),
-                )
-                .await;
-                match sent {
-                    Ok(Ok(_)) => Ok(()),
-                    Ok(Err(e)) => {
-                        *redis = None;
-                        Err(e.into())
-                    }
-                    Err(e) => {
-                        *redis = None;
-                        Err(e.into())
-                    }
+                let mut cmd = redis::cmd("PUBLISH");
+                cmd.arg(CHANNEL).arg(&self.instance);
+                let sent =
+                    match tokio::time::timeout(CALL_TIMEOUT, cmd.query_async::<i64>(con)).await {
+                        Ok(reply) => reply.map(drop).map_err(anyhow::Error::from),
+                        Err(elapsed) => Err(elapsed.into()),
+                    };
+                if sent.is_err() {
+                    // Opened afresh for the next attempt.
+                    *redis = None;
                 }
+                sent
             }
             Transport::Postgres(pool) => {
                 tokio::time::timeout(
