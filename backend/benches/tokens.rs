@@ -14,7 +14,6 @@
 use std::hint::black_box;
 
 use backend::auth::Principal;
-use backend::auth::cache;
 use backend::config::ServeArgs;
 use backend::service::{api_credentials, api_keys, companies, personal_tokens, resellers};
 use backend::token::{self, TokenKind};
@@ -109,7 +108,7 @@ fn pat_auth(c: &mut Criterion) {
     });
     group.bench_function("cache_miss", |b| {
         b.to_async(&bench.rt).iter(|| async {
-            cache::invalidate_all();
+            app.invalidator.invalidate();
             let parsed = token::parse(&token).expect("parses");
             personal_tokens::authenticate(&app, &parsed)
                 .await
@@ -151,7 +150,7 @@ fn api_key_auth(c: &mut Criterion) {
     });
     group.bench_function("cache_miss", |b| {
         b.to_async(&bench.rt).iter(|| async {
-            cache::invalidate_all();
+            app.invalidator.invalidate();
             let parsed = token::parse(&key).expect("parses");
             api_keys::authenticate(&app, &parsed).await.expect("valid")
         })
@@ -195,7 +194,7 @@ fn oauth_verify(c: &mut Criterion) {
     });
     group.bench_function("cache_miss", |b| {
         b.to_async(&bench.rt).iter(|| async {
-            cache::invalidate_all();
+            app.invalidator.invalidate();
             backend::oauth::verify_access_token(&app, black_box(&jwt))
                 .await
                 .expect("valid")

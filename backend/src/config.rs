@@ -109,8 +109,10 @@ pub struct ServeArgs {
     #[arg(long, env = "PORTCULLIS_PUBLIC_URL", default_value = DEFAULT_PUBLIC_URL)]
     pub public_url: String,
 
-    /// Redis for rate limits shared by several instances (`redis://host:6379`). Without it,
-    /// limits are kept in this process. If Redis becomes unreachable, decisions fall back to the
+    /// Redis for rate limits shared by several instances (`redis://host:6379`), and for telling
+    /// the other instances of revocations (pub/sub). Without it, limits are kept in this process
+    /// and revocations travel through PostgreSQL LISTEN/NOTIFY (or, on SQLite, nowhere: one
+    /// instance per SQLite file). If Redis becomes unreachable, decisions fall back to the
     /// in-process limiter (logged) rather than letting requests through unlimited. Its value is
     /// never printed (it may hold a password).
     #[arg(long, env = "REDIS_URL", hide_env_values = true)]

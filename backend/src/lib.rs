@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod bootstrap;
+pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -14,6 +15,7 @@ pub mod entity;
 pub mod error;
 pub mod graphql;
 pub mod health;
+pub mod metrics;
 pub mod oauth;
 pub mod ratelimit;
 pub mod rest;

@@ -3,11 +3,12 @@
 use axum::{
     Router,
     extract::DefaultBodyLimit,
+    middleware,
     routing::{get, post},
 };
 use tower_http::trace::TraceLayer;
 
-use crate::{graphql, health, oauth, rest, state::AppState};
+use crate::{graphql, health, metrics, oauth, rest, state::AppState};
 
 /// Largest accepted GraphQL request body.
 pub const GRAPHQL_BODY_LIMIT: usize = 1024 * 1024;
@@ -30,12 +31,17 @@ pub fn build(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::handler))
         .route("/.well-known/jwks.json", get(oauth::jwks::jwks))
         .merge(graphql_routes)
         .merge(oauth_routes)
         // The public REST API behind its guards (see `rest::guard`), and its interactive docs.
         .nest("/api/v1", rest::routes(&state))
         .merge(rest::docs())
+        .layer(middleware::from_fn_with_state(
+            state.app.metrics.clone(),
+            metrics::track_http,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

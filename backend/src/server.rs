@@ -13,7 +13,9 @@ use tokio::task::JoinHandle;
 
 use crate::auth::session::SessionKeys;
 use crate::bootstrap::{self, AdminBootstrap};
+use crate::cluster::Invalidator;
 use crate::config::ServeArgs;
+use crate::metrics::Metrics;
 use crate::oauth::OAuthKeys;
 use crate::ratelimit::Limiter;
 use crate::state::{App, AppState};
@@ -72,9 +74,22 @@ pub async fn start(
     }
     let session_keys = SessionKeys::load_or_create(&db).await?;
     let oauth_keys = OAuthKeys::load_or_create(&db).await?;
-    let limiter = Limiter::from_redis_url(config.redis_url.as_deref()).context("REDIS_URL")?;
+    let metrics = Metrics::new();
+    let limiter = Limiter::from_redis_url(config.redis_url.as_deref(), metrics.rate_limit.clone())
+        .context("REDIS_URL")?;
     limiter.connect().await;
     tracing::info!(backend = limiter.backend(), "rate limiter ready");
+    let invalidator = Invalidator::for_config(
+        config.redis_url.as_deref(),
+        &db,
+        metrics.invalidation.clone(),
+    )
+    .context("REDIS_URL")?;
+    let invalidation = invalidator.spawn().await;
+    tracing::info!(
+        transport = invalidator.transport(),
+        "cross-instance cache invalidation ready"
+    );
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;
@@ -90,6 +105,8 @@ pub async fn start(
         principals: Default::default(),
         api_keys: Default::default(),
         limiter,
+        invalidator,
+        metrics: Arc::new(metrics),
     });
     let state = AppState {
         schema: graphql::build_schema(app.clone()),
@@ -127,6 +144,7 @@ pub async fn start(
             _ = deadline => tracing::warn!(?shutdown_timeout, "in-flight requests did not finish in time"),
         }
         flusher.abort();
+        invalidation.stop().await;
         if let Err(e) = final_flush.last_used.flush(&final_flush.db).await {
             tracing::warn!(error = %e, "could not write the last-used stamps at shutdown");
         }

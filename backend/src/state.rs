@@ -7,8 +7,10 @@ use sea_orm::DatabaseConnection;
 use crate::auth::cache::{EpochCache, PrincipalCache};
 use crate::auth::last_used::LastUsed;
 use crate::auth::session::SessionKeys;
+use crate::cluster::Invalidator;
 use crate::config::ServeArgs;
 use crate::graphql::PortcullisSchema;
+use crate::metrics::Metrics;
 use crate::oauth::OAuthKeys;
 use crate::ratelimit::Limiter;
 use crate::service::api_keys::ApiKeyView;
@@ -28,6 +30,10 @@ pub struct App {
     pub api_keys: EpochCache<ApiKeyView>,
     /// Per-company API rate limits (in-process, or shared through Redis).
     pub limiter: Limiter,
+    /// The epoch of the caches above, and its link to the other instances (see `cluster`).
+    pub invalidator: Invalidator,
+    /// This instance's Prometheus registry (`GET /metrics`).
+    pub metrics: Arc<Metrics>,
 }
 
 impl App {

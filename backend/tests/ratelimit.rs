@@ -158,7 +158,11 @@ async fn unreachable_redis_falls_back_to_an_enforced_in_process_limit() {
     assert!(!l.redis_healthy());
 
     // The same through the server-facing type.
-    let l = Limiter::from_redis_url(Some("redis://127.0.0.1:1")).expect("parses");
+    let l = Limiter::from_redis_url(
+        Some("redis://127.0.0.1:1"),
+        backend::metrics::RateLimitMetrics::default(),
+    )
+    .expect("parses");
     assert_eq!(l.backend(), "redis");
     let d = l.check("acme", 1).await;
     assert!(d.allowed);

@@ -3,27 +3,19 @@
 //!
 //! Correctness comes from an *epoch*: every write that can change what some principal may do
 //! (role or permission changes, deactivation, visibility groups, revocation) calls
-//! [`invalidate_all`], and an entry cached under an older epoch is never used. Such writes are
-//! rare admin actions, so dropping everything is cheaper than tracking who depends on what. The
-//! epoch is per process, which is per instance; other instances learn of changes through the
-//! short time-to-live until cross-instance invalidation arrives with the REST issue.
+//! [`crate::cluster::Invalidator::invalidate`], and an entry cached under an older epoch is
+//! never used. Such writes are rare admin actions, so dropping everything is cheaper than
+//! tracking who depends on what. The epoch belongs to the instance's `Invalidator` (`App`), which
+//! also carries invalidations to and from the other instances (see `cluster`); callers read it
+//! there and pass it in.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use moka::sync::Cache;
 use time::OffsetDateTime;
 
 use crate::auth::Principal;
-
-/// Bumped by every principal-affecting write in this process.
-static EPOCH: AtomicU64 = AtomicU64::new(0);
-
-/// Makes every cached principal stale at once.
-pub fn invalidate_all() {
-    EPOCH.fetch_add(1, Ordering::SeqCst);
-}
 
 /// Upper bound on how long an entry lives even without local changes.
 pub const TTL: Duration = Duration::from_secs(30);
@@ -67,11 +59,11 @@ impl<V: Send + Sync + 'static> Default for EpochCache<V> {
 }
 
 impl<V: Send + Sync + 'static> EpochCache<V> {
-    /// The value for a token hash, if cached under the current epoch and unexpired.
-    pub fn get(&self, token_hash: &str) -> Option<Arc<V>> {
+    /// The value for a token hash, if cached under `epoch` (the current one) and unexpired.
+    pub fn get(&self, token_hash: &str, epoch: u64) -> Option<Arc<V>> {
         let e = self.entries.get(token_hash)?;
-        let fresh = e.epoch == EPOCH.load(Ordering::SeqCst)
-            && e.expires_at.is_none_or(|at| at > OffsetDateTime::now_utc());
+        let fresh =
+            e.epoch == epoch && e.expires_at.is_none_or(|at| at > OffsetDateTime::now_utc());
         if fresh {
             Some(e.value)
         } else {
@@ -97,11 +89,6 @@ impl<V: Send + Sync + 'static> EpochCache<V> {
                 expires_at,
             },
         );
-    }
-
-    /// The current epoch, to be read before verifying.
-    pub fn epoch() -> u64 {
-        EPOCH.load(Ordering::SeqCst)
     }
 
     pub fn len(&self) -> u64 {

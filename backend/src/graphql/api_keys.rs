@@ -94,7 +94,7 @@ impl ApiKeysMutation {
     ) -> GqlResult<CreatedApiKey> {
         let p = ctx.principal()?;
         let id = parse_id("id", &id)?;
-        let (key, view) = api_keys::regenerate(p, &ctx.app().db, id, grace_seconds).await?;
+        let (key, view) = api_keys::regenerate(ctx.app(), p, id, grace_seconds).await?;
         Ok(CreatedApiKey {
             key,
             api_key: ApiKey(view),
@@ -105,7 +105,7 @@ impl ApiKeysMutation {
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
         let p = ctx.principal()?;
         let id = parse_id("id", &id)?;
-        Ok(api_keys::revoke(p, &ctx.app().db, id).await?)
+        Ok(api_keys::revoke(ctx.app(), p, id).await?)
     }
 
     /// Revokes every key of the company at once; returns how many were revoked. This cannot be
@@ -113,7 +113,7 @@ impl ApiKeysMutation {
     async fn revoke_all_api_keys(&self, ctx: &Context<'_>, company_id: ID) -> GqlResult<i32> {
         let p = ctx.principal()?;
         let company_id = parse_id("companyId", &company_id)?;
-        let n = api_keys::revoke_all(p, &ctx.app().db, company_id).await?;
+        let n = api_keys::revoke_all(ctx.app(), p, company_id).await?;
         Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }
 }

@@ -102,6 +102,6 @@ impl CredentialsMutation {
     async fn revoke_personal_access_token(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
         let p = ctx.principal()?;
         let id = parse_id("id", &id)?;
-        Ok(personal_tokens::revoke(p, &ctx.app().db, id).await?)
+        Ok(personal_tokens::revoke(ctx.app(), p, id).await?)
     }
 }

@@ -177,7 +177,7 @@ impl UsersMutation {
             active: input.active,
             visibility_group_ids: parse_ids("visibilityGroupIds", input.visibility_group_ids)?,
         };
-        Ok(User::from(users::update(p, &ctx.app().db, id, upd).await?))
+        Ok(User::from(users::update(ctx.app(), p, id, upd).await?))
     }
 
     /// A custom role for one company, with company permissions only.
@@ -204,8 +204,8 @@ impl UsersMutation {
         let p = ctx.principal()?;
         let id = parse_id("id", &id)?;
         let v = roles::update(
+            ctx.app(),
             p,
-            &ctx.app().db,
             id,
             input.name.as_deref(),
             input.permissions.as_deref(),
@@ -218,7 +218,7 @@ impl UsersMutation {
     async fn delete_role(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
         let p = ctx.principal()?;
         let id = parse_id("id", &id)?;
-        Ok(roles::delete(p, &ctx.app().db, id).await?)
+        Ok(roles::delete(ctx.app(), p, id).await?)
     }
 
     async fn create_visibility_group(
@@ -248,8 +248,8 @@ impl UsersMutation {
         let p = ctx.principal()?;
         let id = parse_id("id", &id)?;
         let g = visibility_groups::update(
+            ctx.app(),
             p,
-            &ctx.app().db,
             id,
             input.name.as_deref(),
             input.departments.as_deref(),
@@ -261,6 +261,6 @@ impl UsersMutation {
     async fn delete_visibility_group(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
         let p = ctx.principal()?;
         let id = parse_id("id", &id)?;
-        Ok(visibility_groups::delete(p, &ctx.app().db, id).await?)
+        Ok(visibility_groups::delete(ctx.app(), p, id).await?)
     }
 }

@@ -4,15 +4,16 @@
 //! A JWT is immutable: the same bytes verified once verify the same way again, except for what
 //! the database says (credential revoked or regenerated, `jti` revoked, role narrowed) and the
 //! clock. The clock is checked on every hit (`exp`); the database is covered by the epoch of
-//! `auth::cache`: every write that can void a token calls [`crate::auth::cache::invalidate_all`],
-//! and an entry cached under an older epoch is never used. Reusing that one epoch, rather than a
-//! second one, means the future cross-instance invalidation has a single hook to drive.
+//! `auth::cache`: every write that can void a token calls
+//! [`crate::cluster::Invalidator::invalidate`], and an entry cached under an older epoch is never
+//! used. Reusing that one epoch, rather than a second one, gives cross-instance invalidation a
+//! single hook to drive.
 
 use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::auth::cache::{CAPACITY, PrincipalCache, TTL};
+use crate::auth::cache::{CAPACITY, TTL};
 use crate::oauth::token::CredentialAccess;
 
 /// The cache key of a JWT: its SHA-256, so the cache never holds a usable token.
@@ -47,11 +48,10 @@ impl Default for VerifiedTokens {
 }
 
 impl VerifiedTokens {
-    /// The access a token grants, if cached under the current epoch and not expired.
-    pub(crate) fn get(&self, key: &TokenKey) -> Option<CredentialAccess> {
+    /// The access a token grants, if cached under `epoch` (the current one) and not expired.
+    pub(crate) fn get(&self, key: &TokenKey, epoch: u64) -> Option<CredentialAccess> {
         let e = self.entries.get(key)?;
-        let fresh =
-            e.epoch == PrincipalCache::epoch() && e.access.expires_at > OffsetDateTime::now_utc();
+        let fresh = e.epoch == epoch && e.access.expires_at > OffsetDateTime::now_utc();
         if fresh {
             Some(e.access)
         } else {

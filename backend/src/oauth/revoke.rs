@@ -41,7 +41,7 @@ async fn handle(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Response,
         .await
         .map_err(crate::error::AppError::from)?;
         // The token may be in the verification cache: make every cached entry stale now.
-        crate::auth::cache::invalidate_all();
+        app.invalidator.invalidate();
         // Entries for tokens that have expired since protect nothing: drop them.
         revoked_access_token::Entity::delete_many()
             .filter(revoked_access_token::Column::ExpiresAt.lt(OffsetDateTime::now_utc()))

@@ -22,7 +22,6 @@ use shared::permissions as perm;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::auth::cache::PrincipalCache;
 use crate::auth::last_used::CredentialKind;
 use crate::entity::{api_credential, revoked_access_token};
 use crate::error::{AppError, AppResult};
@@ -191,13 +190,13 @@ pub async fn verify_access_token(app: &App, jwt: &str) -> AppResult<CredentialAc
         return Err(invalid());
     }
     let key = cache::key(jwt);
-    if let Some(access) = app.oauth_keys.verified().get(&key) {
+    // Read before the database, so a voiding write committed meanwhile leaves a stale entry.
+    let epoch = app.invalidator.current();
+    if let Some(access) = app.oauth_keys.verified().get(&key, epoch) {
         app.last_used
             .touch(CredentialKind::ApiCredential, access.credential_id);
         return Ok(access);
     }
-    // Read before the database, so a voiding write committed meanwhile leaves a stale entry.
-    let epoch = PrincipalCache::epoch();
     let access = verify_uncached(app, jwt).await?;
     app.oauth_keys.verified().insert(key, epoch, access.clone());
     Ok(access)

@@ -5,8 +5,9 @@
 //! in-process limiter instead: each instance then enforces the limit on its own (a company
 //! spread over several instances may get up to the limit per instance for the length of the
 //! outage — the best available without shared state). The outage is logged once when it starts
-//! and once when it ends, and exposed to `/metrics` through [`FallbackLimiter::fallback_decisions`]
-//! and [`FallbackLimiter::redis_healthy`].
+//! and once when it ends, and exposed to `/metrics` (decisions by backend, Redis errors, a health
+//! gauge: [`crate::metrics::RateLimitMetrics`]) and to code through
+//! [`FallbackLimiter::fallback_decisions`] and [`FallbackLimiter::redis_healthy`].
 //!
 //! While Redis is unhealthy, requests do not each pay a Redis timeout: one request per
 //! [`FallbackLimiter::PROBE_INTERVAL`] tries Redis, the others go straight to the in-process
@@ -16,6 +17,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::{Decision, MemoryLimiter, RedisLimiter};
+use crate::metrics::RateLimitMetrics;
 
 /// The Redis limiter with the in-process limiter as fallback. See the module docs.
 #[derive(Debug)]
@@ -29,6 +31,7 @@ pub struct FallbackLimiter {
     /// When Redis was last tried while unhealthy (ms since `origin`).
     last_probe_ms: AtomicU64,
     probe_interval: Duration,
+    metrics: RateLimitMetrics,
 }
 
 impl FallbackLimiter {
@@ -56,7 +59,15 @@ impl FallbackLimiter {
             origin: Instant::now(),
             last_probe_ms: AtomicU64::new(0),
             probe_interval,
+            metrics: RateLimitMetrics::default(),
         }
+    }
+
+    /// Reports to these metrics (a server's registry) instead of unregistered ones.
+    pub fn with_metrics(mut self, metrics: RateLimitMetrics) -> Self {
+        metrics.set_redis_healthy(self.redis_healthy());
+        self.metrics = metrics;
+        self
     }
 
     pub fn window(&self) -> Duration {
@@ -69,6 +80,8 @@ impl FallbackLimiter {
         if let Err(error) = self.redis.connect().await {
             self.last_probe_ms.store(self.now_ms(), Ordering::Release);
             self.healthy.store(false, Ordering::Release);
+            self.metrics.redis_error();
+            self.metrics.set_redis_healthy(false);
             tracing::warn!(
                 %error,
                 "Redis unavailable at start: rate limits are kept in-process until it answers"
@@ -81,7 +94,9 @@ impl FallbackLimiter {
         if self.healthy.load(Ordering::Acquire) || self.claim_probe() {
             match self.redis.check(key, limit).await {
                 Ok(decision) => {
+                    self.metrics.decision("redis", decision.allowed);
                     if !self.healthy.swap(true, Ordering::AcqRel) {
+                        self.metrics.set_redis_healthy(true);
                         tracing::info!(
                             fallback_decisions = self.fallback_decisions(),
                             "Redis answers again: rate limits are shared across instances again"
@@ -92,7 +107,9 @@ impl FallbackLimiter {
                 Err(error) => {
                     // The next probe waits a full interval from this failure.
                     self.last_probe_ms.store(self.now_ms(), Ordering::Release);
+                    self.metrics.redis_error();
                     if self.healthy.swap(false, Ordering::AcqRel) {
+                        self.metrics.set_redis_healthy(false);
                         tracing::warn!(
                             %error,
                             "Redis unavailable: rate limits fall back to this instance's \
@@ -103,7 +120,9 @@ impl FallbackLimiter {
             }
         }
         self.fallback_decisions.fetch_add(1, Ordering::Relaxed);
-        self.memory.check(key, limit)
+        let decision = self.memory.check(key, limit);
+        self.metrics.decision("fallback", decision.allowed);
+        decision
     }
 
     /// Decisions made in-process because Redis could not answer, since start.

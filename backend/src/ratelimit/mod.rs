@@ -42,6 +42,8 @@ pub use fallback::FallbackLimiter;
 pub use memory::{Clock, ManualClock, MemoryLimiter, MonotonicClock};
 pub use redis::{RedisLimiter, RedisLimiterConfig};
 
+use crate::metrics::RateLimitMetrics;
+
 /// The rate-limit window: limits are per minute (SPEC §2).
 pub const WINDOW: Duration = Duration::from_secs(60);
 
@@ -111,29 +113,44 @@ pub enum RateLimitError {
 
 /// The limiter the server holds: in-process, or Redis with in-process fallback. Cheap to clone.
 #[derive(Debug, Clone)]
-pub enum Limiter {
+pub struct Limiter {
+    backend: Backend,
+    metrics: RateLimitMetrics,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
     Memory(Arc<MemoryLimiter>),
     Redis(Arc<FallbackLimiter>),
 }
 
 impl Limiter {
     /// The in-process limiter with the standard one-minute window.
-    pub fn in_process() -> Self {
-        Self::Memory(Arc::new(MemoryLimiter::new(WINDOW)))
+    pub fn in_process(metrics: RateLimitMetrics) -> Self {
+        Self {
+            backend: Backend::Memory(Arc::new(MemoryLimiter::new(WINDOW))),
+            metrics,
+        }
     }
 
     /// The limiter for the configuration: Redis (with fallback) when `redis_url` is set,
     /// in-process otherwise. Only parses the URL: the connection is made on first use, so a
     /// server starts even while Redis is down (it then limits in-process until Redis answers).
-    pub fn from_redis_url(redis_url: Option<&str>) -> Result<Self, RateLimitError> {
+    /// Decisions, Redis errors and Redis's health are reported to `metrics`.
+    pub fn from_redis_url(
+        redis_url: Option<&str>,
+        metrics: RateLimitMetrics,
+    ) -> Result<Self, RateLimitError> {
         match redis_url.map(str::trim).filter(|u| !u.is_empty()) {
-            None => Ok(Self::in_process()),
+            None => Ok(Self::in_process(metrics)),
             Some(url) => {
                 let redis = RedisLimiter::new(url, RedisLimiterConfig::default())?;
-                Ok(Self::Redis(Arc::new(FallbackLimiter::new(
-                    redis,
-                    MemoryLimiter::new(WINDOW),
-                ))))
+                let fallback = FallbackLimiter::new(redis, MemoryLimiter::new(WINDOW))
+                    .with_metrics(metrics.clone());
+                Ok(Self {
+                    backend: Backend::Redis(Arc::new(fallback)),
+                    metrics,
+                })
             }
         }
     }
@@ -141,7 +158,7 @@ impl Limiter {
     /// Connects to Redis now, if configured, so that the first requests are already decided
     /// there. Never fails: an unreachable Redis means starting in fallback.
     pub async fn connect(&self) {
-        if let Self::Redis(f) = self {
+        if let Backend::Redis(f) = &self.backend {
             f.connect().await;
         }
     }
@@ -149,42 +166,46 @@ impl Limiter {
     /// Counts one request of `key` against `limit_per_window` and says whether it may proceed.
     /// Infallible by design: with Redis down the decision is made in-process.
     pub async fn check(&self, key: &str, limit_per_window: u32) -> Decision {
-        match self {
-            Self::Memory(m) => m.check(key, limit_per_window),
-            Self::Redis(f) => f.check(key, limit_per_window).await,
+        match &self.backend {
+            Backend::Memory(m) => {
+                let decision = m.check(key, limit_per_window);
+                self.metrics.decision("memory", decision.allowed);
+                decision
+            }
+            // Counted by the fallback limiter: it knows whether Redis or itself decided.
+            Backend::Redis(f) => f.check(key, limit_per_window).await,
         }
     }
 
     /// The window the limits apply to (for the `w` of `RateLimit-Policy`).
     pub fn window(&self) -> Duration {
-        match self {
-            Self::Memory(m) => m.window(),
-            Self::Redis(f) => f.window(),
+        match &self.backend {
+            Backend::Memory(m) => m.window(),
+            Backend::Redis(f) => f.window(),
         }
     }
 
-    /// `"memory"` or `"redis"`: the configured backend, for logs and metrics.
+    /// `"memory"` or `"redis"`: the configured backend, for logs.
     pub fn backend(&self) -> &'static str {
-        match self {
-            Self::Memory(_) => "memory",
-            Self::Redis(_) => "redis",
+        match &self.backend {
+            Backend::Memory(_) => "memory",
+            Backend::Redis(_) => "redis",
         }
     }
 
-    /// Decisions made in-process because Redis could not answer (0 without Redis). A counter for
-    /// `/metrics`.
+    /// Decisions made in-process because Redis could not answer (0 without Redis).
     pub fn fallback_decisions(&self) -> u64 {
-        match self {
-            Self::Memory(_) => 0,
-            Self::Redis(f) => f.fallback_decisions(),
+        match &self.backend {
+            Backend::Memory(_) => 0,
+            Backend::Redis(f) => f.fallback_decisions(),
         }
     }
 
-    /// Whether the last Redis call succeeded; `None` without Redis. A gauge for `/metrics`.
+    /// Whether the last Redis call succeeded; `None` without Redis.
     pub fn redis_healthy(&self) -> Option<bool> {
-        match self {
-            Self::Memory(_) => None,
-            Self::Redis(f) => Some(f.redis_healthy()),
+        match &self.backend {
+            Backend::Memory(_) => None,
+            Backend::Redis(f) => Some(f.redis_healthy()),
         }
     }
 }
@@ -207,11 +228,12 @@ mod tests {
 
     #[tokio::test]
     async fn limiter_without_redis_is_in_process() {
-        let l = Limiter::from_redis_url(None).expect("in-process");
+        let l = Limiter::from_redis_url(None, RateLimitMetrics::default()).expect("in-process");
         assert_eq!(l.backend(), "memory");
         assert_eq!(l.redis_healthy(), None);
         assert_eq!(l.window(), WINDOW);
-        let l = Limiter::from_redis_url(Some("  ")).expect("blank means none");
+        let l = Limiter::from_redis_url(Some("  "), RateLimitMetrics::default())
+            .expect("blank means none");
         assert_eq!(l.backend(), "memory");
         assert!(l.check("c", 1).await.allowed);
         assert!(!l.check("c", 1).await.allowed);
@@ -220,7 +242,8 @@ mod tests {
 
     #[test]
     fn invalid_redis_url_is_an_error_without_the_url() {
-        let err = Limiter::from_redis_url(Some("not a url://secret@")).expect_err("does not parse");
+        let err = Limiter::from_redis_url(Some("not a url://secret@"), RateLimitMetrics::default())
+            .expect_err("does not parse");
         assert!(!err.to_string().contains("secret"));
     }
 }

@@ -298,7 +298,7 @@ pub async fn regenerate(
         return Err(revoked());
     }
     // Tokens issued so far are void: cached verifications of them must not outlive this write.
-    crate::auth::cache::invalidate_all();
+    app.invalidator.invalidate();
     let updated = cred::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -340,7 +340,7 @@ pub async fn revoke(app: &App, p: &Principal, id: Uuid) -> AppResult<bool> {
         .exec(db)
         .await?;
     // Its access tokens fail at once, cached verifications included (see `oauth::cache`).
-    crate::auth::cache::invalidate_all();
+    app.invalidator.invalidate();
     Ok(true)
 }
 

@@ -21,7 +21,6 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::auth::cache;
 use crate::auth::last_used::CredentialKind;
 use crate::entity::{api_key, api_key_grant};
 use crate::error::{AppError, AppResult, on_unique_violation};
@@ -197,7 +196,8 @@ pub async fn list(app: &App, p: &Principal, company_id: Uuid) -> AppResult<Vec<A
 
 /// Revokes (deletes) one key; it stops working at once. A key of a company outside the
 /// caller's scope is NOT_FOUND, exactly like one that does not exist.
-pub async fn revoke(p: &Principal, db: &DatabaseConnection, id: Uuid) -> AppResult<bool> {
+pub async fn revoke(app: &App, p: &Principal, id: Uuid) -> AppResult<bool> {
+    let db = &app.db;
     p.require(perm::API_KEYS_MANAGE)?;
     let key = api_key::Entity::find_by_id(id)
         .one(db)
@@ -218,7 +218,7 @@ pub async fn revoke(p: &Principal, db: &DatabaseConnection, id: Uuid) -> AppResu
         .exec(&txn)
         .await?;
     txn.commit().await?;
-    cache::invalidate_all();
+    app.invalidator.invalidate();
     if res.rows_affected == 0 {
         // Revoked concurrently by someone else: the outcome the caller wanted, but say so.
         return Err(not_found());
@@ -228,11 +228,8 @@ pub async fn revoke(p: &Principal, db: &DatabaseConnection, id: Uuid) -> AppResu
 
 /// Revokes every key of a company at once (seed 004's "Revoke ALL keys"), in one transaction;
 /// returns how many there were.
-pub async fn revoke_all(
-    p: &Principal,
-    db: &DatabaseConnection,
-    company_id: Uuid,
-) -> AppResult<u64> {
+pub async fn revoke_all(app: &App, p: &Principal, company_id: Uuid) -> AppResult<u64> {
+    let db = &app.db;
     require_company(p, db, company_id).await?;
     let txn = db.begin().await?;
     // The foreign key cascades too; deleting explicitly keeps the outcome independent of
@@ -254,7 +251,7 @@ pub async fn revoke_all(
         .exec(&txn)
         .await?;
     txn.commit().await?;
-    cache::invalidate_all();
+    app.invalidator.invalidate();
     Ok(res.rows_affected)
 }
 
@@ -267,11 +264,12 @@ pub async fn authenticate(app: &App, parsed: &ParsedToken<'_>) -> AppResult<Arc<
         return Err(invalid());
     }
     let hash = parsed.hash();
-    if let Some(view) = app.api_keys.get(&hash) {
+    // Read before the database, so a change committed meanwhile leaves a stale entry.
+    let epoch = app.invalidator.current();
+    if let Some(view) = app.api_keys.get(&hash, epoch) {
         app.last_used.touch(CredentialKind::ApiKey, view.key.id);
         return Ok(view);
     }
-    let epoch = cache::PrincipalCache::epoch();
     let key = api_key::Entity::find()
         .filter(
             Condition::any()
@@ -306,11 +304,12 @@ pub async fn authenticate(app: &App, parsed: &ParsedToken<'_>) -> AppResult<Arc<
 /// Replaces a key's secret, returning the new key once. With `grace_seconds` > 0 the old key
 /// keeps working that long (rotation without downtime); only the last predecessor is kept.
 pub async fn regenerate(
+    app: &App,
     p: &Principal,
-    db: &DatabaseConnection,
     id: Uuid,
     grace_seconds: Option<i32>,
 ) -> AppResult<(String, ApiKeyView)> {
+    let db = &app.db;
     p.require(perm::API_KEYS_MANAGE)?;
     let key = api_key::Entity::find_by_id(id)
         .one(db)
@@ -345,7 +344,7 @@ pub async fn regenerate(
     .exec(db)
     .await?;
     // The old key's cached verification must not outlive the change.
-    cache::invalidate_all();
+    app.invalidator.invalidate();
     let grants = grants_of(db, vec![id])
         .await?
         .remove(&id)

@@ -11,7 +11,6 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::auth::cache::{self, PrincipalCache};
 use crate::auth::last_used::CredentialKind;
 use crate::entity::personal_access_token as pat;
 use crate::error::{AppError, AppResult, on_unique_violation};
@@ -117,7 +116,8 @@ pub async fn list(app: &App, p: &Principal, name: Option<&str>) -> AppResult<Vec
 }
 
 /// Revokes (deletes) one of the caller's own tokens; another user's is NOT_FOUND.
-pub async fn revoke(p: &Principal, db: &DatabaseConnection, id: Uuid) -> AppResult<bool> {
+pub async fn revoke(app: &App, p: &Principal, id: Uuid) -> AppResult<bool> {
+    let db = &app.db;
     p.require(perm::PERSONAL_TOKENS_MANAGE)?;
     let res = pat::Entity::delete_many()
         .filter(pat::Column::Id.eq(id))
@@ -127,7 +127,7 @@ pub async fn revoke(p: &Principal, db: &DatabaseConnection, id: Uuid) -> AppResu
     if res.rows_affected == 0 {
         return Err(not_found());
     }
-    cache::invalidate_all();
+    app.invalidator.invalidate();
     Ok(true)
 }
 
@@ -136,13 +136,14 @@ pub async fn revoke(p: &Principal, db: &DatabaseConnection, id: Uuid) -> AppResu
 /// the user's current principal, which is then cached (see `auth::cache`).
 pub async fn authenticate(app: &App, parsed: &ParsedToken<'_>) -> AppResult<Arc<Principal>> {
     let hash = parsed.hash();
-    if let Some(p) = app.principals.get(&hash) {
+    // Read before the database, so a change committed meanwhile leaves a stale entry.
+    let epoch = app.invalidator.current();
+    if let Some(p) = app.principals.get(&hash, epoch) {
         if let Some(id) = p.personal_token_id {
             app.last_used.touch(CredentialKind::PersonalAccessToken, id);
         }
         return Ok(p);
     }
-    let epoch = PrincipalCache::epoch();
     let invalid = || AppError::Unauthenticated("the token is invalid or has been revoked".into());
     let row = pat::Entity::find()
         .filter(pat::Column::PublicId.eq(parsed.public_id))

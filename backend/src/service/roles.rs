@@ -16,6 +16,7 @@ use crate::auth::{Principal, Tenant};
 use crate::entity::{api_credential, role, role_permission, user};
 use crate::error::{AppError, AppResult, on_unique_violation};
 use crate::service::companies;
+use crate::state::App;
 
 #[derive(Debug, Clone)]
 pub struct RoleView {
@@ -251,12 +252,13 @@ pub async fn create(
 }
 
 pub async fn update(
+    app: &App,
     p: &Principal,
-    db: &DatabaseConnection,
     id: Uuid,
     name: Option<&str>,
     permissions: Option<&[String]>,
 ) -> AppResult<RoleView> {
+    let db = &app.db;
     p.require(perm::ROLES_READ)?;
     let r = find_visible(p, db, id).await?;
     p.require(perm::ROLES_EDIT)?;
@@ -291,11 +293,12 @@ pub async fn update(
     }
     txn.commit().await?;
     // What this principal's tokens may do changed: drop cached principals.
-    crate::auth::cache::invalidate_all();
+    app.invalidator.invalidate();
     view_by_id(db, id).await
 }
 
-pub async fn delete(p: &Principal, db: &DatabaseConnection, id: Uuid) -> AppResult<bool> {
+pub async fn delete(app: &App, p: &Principal, id: Uuid) -> AppResult<bool> {
+    let db = &app.db;
     p.require(perm::ROLES_READ)?;
     let r = find_visible(p, db, id).await?;
     p.require(perm::ROLES_EDIT)?;
@@ -325,6 +328,6 @@ pub async fn delete(p: &Principal, db: &DatabaseConnection, id: Uuid) -> AppResu
     role::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
     // What this principal's tokens may do changed: drop cached principals.
-    crate::auth::cache::invalidate_all();
+    app.invalidator.invalidate();
     Ok(true)
 }

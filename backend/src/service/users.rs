@@ -14,6 +14,7 @@ use crate::entity::{company, role, user, user_visibility_group, visibility_group
 use crate::error::{AppError, AppResult, on_unique_violation};
 use crate::service::pagination::{self, Page, PageRequest};
 use crate::service::{companies, resellers, roles, visibility_groups};
+use crate::state::App;
 
 #[derive(Debug, Default)]
 pub struct NewUser {
@@ -370,12 +371,8 @@ pub async fn create(
     Ok(without_secret(model))
 }
 
-pub async fn update(
-    p: &Principal,
-    db: &DatabaseConnection,
-    id: Uuid,
-    upd: UserUpdate,
-) -> AppResult<user::Model> {
+pub async fn update(app: &App, p: &Principal, id: Uuid, upd: UserUpdate) -> AppResult<user::Model> {
+    let db = &app.db;
     let current = find_visible(p, db, id).await?;
     p.require(perm::USERS_EDIT)?;
     let is_self = current.id == p.user.id;
@@ -430,6 +427,6 @@ pub async fn update(
     }
     txn.commit().await?;
     // What this principal's tokens may do changed: drop cached principals.
-    crate::auth::cache::invalidate_all();
+    app.invalidator.invalidate();
     Ok(without_secret(updated))
 }

@@ -15,6 +15,7 @@ use crate::auth::Principal;
 use crate::entity::{user_visibility_group, visibility_group};
 use crate::error::{AppError, AppResult, on_unique_violation};
 use crate::service::companies;
+use crate::state::App;
 
 /// Most departments in one group.
 pub const MAX_DEPARTMENTS: usize = 100;
@@ -145,12 +146,13 @@ pub async fn create(
 }
 
 pub async fn update(
+    app: &App,
     p: &Principal,
-    db: &DatabaseConnection,
     id: Uuid,
     name: Option<&str>,
     departments: Option<&[String]>,
 ) -> AppResult<visibility_group::Model> {
+    let db = &app.db;
     p.require(perm::VISIBILITY_GROUPS_READ)?;
     let g = find_visible(p, db, id).await?;
     p.require(perm::VISIBILITY_GROUPS_EDIT)?;
@@ -178,17 +180,18 @@ pub async fn update(
                 format!("a visibility group named '{new_name}' already exists"),
             )
         })?;
-    crate::auth::cache::invalidate_all();
+    app.invalidator.invalidate();
     Ok(updated)
 }
 
 /// Deletes a group; its members lose that limit (membership rows cascade).
-pub async fn delete(p: &Principal, db: &DatabaseConnection, id: Uuid) -> AppResult<bool> {
+pub async fn delete(app: &App, p: &Principal, id: Uuid) -> AppResult<bool> {
+    let db = &app.db;
     p.require(perm::VISIBILITY_GROUPS_READ)?;
     find_visible(p, db, id).await?;
     p.require(perm::VISIBILITY_GROUPS_EDIT)?;
     require_unlimited(p)?;
     visibility_group::Entity::delete_by_id(id).exec(db).await?;
-    crate::auth::cache::invalidate_all();
+    app.invalidator.invalidate();
     Ok(true)
 }

@@ -604,7 +604,7 @@ async fn regenerate_rotates_with_optional_grace(app: &TestApp) {
         .exec(&app.state().app.db)
         .await
         .expect("expire grace");
-    backend::auth::cache::invalidate_all();
+    app.state().app.invalidator.invalidate();
     assert!(
         authenticate(app, &old).await.is_err(),
         "old key stops when the grace ends"

@@ -5,7 +5,9 @@
 mod helpers;
 
 mod api_keys;
+mod cluster;
 mod graphql_gate;
+mod metrics;
 mod oauth;
 mod personal_tokens;
 mod process;
