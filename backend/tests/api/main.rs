@@ -6,6 +6,7 @@ mod helpers;
 
 mod api_keys;
 mod cluster;
+mod contract;
 mod graphql_gate;
 mod metrics;
 mod oauth;
