@@ -339,7 +339,8 @@ fn file_name(raw: Option<&str>) -> Result<String, Problem> {
 }
 
 /// The type a file is kept with: the part's `type/subtype` (parameters kept), lower-cased;
-/// `application/octet-stream` when the part has none.
+/// `application/octet-stream` when the part has none (the multipart parser drops a type it
+/// cannot parse, so that one is kept as octet-stream too, never served as sent).
 fn content_type(raw: Option<&str>) -> Result<String, Problem> {
     let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(DEFAULT_CONTENT_TYPE.to_string());

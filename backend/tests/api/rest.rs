@@ -50,7 +50,7 @@ pub(crate) struct World {
 }
 
 impl World {
-    fn token(&self, kind: Kind) -> &str {
+    pub(crate) fn token(&self, kind: Kind) -> &str {
         match kind {
             Kind::Session => &self.session,
             Kind::Pat => &self.pat,

@@ -38,16 +38,16 @@ pub fn check(caller: Caller) -> Result<HubGuarded, Problem> {
         Caller::ApiKey(_) | Caller::ApiCredential(_) => {
             return Err(Problem::new(
                 ProblemKind::Forbidden,
-                "this endpoint serves platform and reseller staff: use a hub user's session or \
-                 personal access token, not a company's API key or Partner API credential",
+                "this is a hub endpoint, for platform and reseller staff: use a hub user's \
+                 session or personal access token, not a company's API key or Partner API credential",
             ));
         }
     };
     if matches!(principal.tenant, Tenant::Company { .. }) {
         return Err(Problem::new(
             ProblemKind::Forbidden,
-            "this endpoint serves platform and reseller staff; a company user reads their own \
-             company at GET /api/v1/company",
+            "this is a hub endpoint, for platform and reseller staff: a company user reads \
+             their own company at GET /api/v1/company",
         ));
     }
     if !principal.has(perm::COMPANIES_READ) {
