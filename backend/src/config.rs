@@ -12,6 +12,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/portcullis.db?mode=rwc";
 /// The default public URL: the default bind address, for a server run on one's own machine.
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
+/// The default largest uploaded document (SPEC §4: 10 MiB).
+pub const DEFAULT_DOCUMENT_MAX_BYTES: usize = 10 * 1024 * 1024;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "portcullis",
@@ -117,6 +120,15 @@ pub struct ServeArgs {
     /// never printed (it may hold a password).
     #[arg(long, env = "REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
+
+    /// Largest document accepted by `POST /api/v1/documents`, in bytes (default 10 MiB). Every
+    /// other request body under `/api/v1` is limited to 1 MiB.
+    #[arg(
+        long,
+        env = "PORTCULLIS_DOCUMENT_MAX_BYTES",
+        default_value_t = DEFAULT_DOCUMENT_MAX_BYTES
+    )]
+    pub document_max_bytes: usize,
 }
 
 impl ServeArgs {
@@ -136,6 +148,7 @@ impl ServeArgs {
             log_format: LogFormat::Pretty,
             public_url: DEFAULT_PUBLIC_URL.into(),
             redis_url: None,
+            document_max_bytes: DEFAULT_DOCUMENT_MAX_BYTES,
         }
     }
 }
@@ -158,5 +171,6 @@ mod tests {
         };
         assert_eq!(args.bind.to_string(), "127.0.0.1:8080");
         assert!(!args.demo);
+        assert_eq!(args.document_max_bytes, 10 * 1024 * 1024);
     }
 }

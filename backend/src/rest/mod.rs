@@ -6,39 +6,111 @@
 //! routes, through the safety-net layer at the end of [`routes`].
 
 pub mod caller;
+pub mod companies;
 pub mod company;
+pub mod documents;
 pub mod employees;
 pub mod extract;
 pub mod guard;
+pub mod input;
 pub mod openapi;
+pub mod page;
 pub mod problem;
+pub mod time_off;
+pub mod users;
 
 use axum::extract::DefaultBodyLimit;
-use axum::{Router, middleware, routing::get};
-use shared::api::ApiEndpoint;
+use axum::{
+    Router, middleware,
+    routing::{get, post},
+};
+use shared::api::{ApiAction, ApiEndpoint};
 
-use crate::rest::guard::guarded;
+use crate::rest::guard::hub::hub_guarded;
+use crate::rest::guard::{guarded, guarded_as};
 use crate::rest::problem::{Problem, ProblemKind};
 use crate::state::AppState;
 
-/// Largest accepted request body (SPEC §4; documents will get their own, larger limit).
+/// Largest accepted request body (SPEC §4), but for document uploads, whose limit is
+/// `--document-max-bytes`.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// The routes under `/api/v1` (the caller nests them there). Takes the state because each
 /// route's guard layer needs it.
 pub fn routes(state: &AppState) -> Router<AppState> {
     use ApiEndpoint::*;
+    let upload_limit = DefaultBodyLimit::max(
+        state
+            .app
+            .config
+            .document_max_bytes
+            .saturating_add(documents::MULTIPART_OVERHEAD_BYTES),
+    );
     Router::new()
         .route("/openapi.json", get(openapi::json))
         .route("/company", guarded(state, Company, get(company::get)))
         .route(
             "/employees",
-            guarded(state, Employees, get(employees::list)),
+            guarded(
+                state,
+                Employees,
+                get(employees::list).post(employees::create),
+            ),
         )
         .route(
             "/employees/{id}",
-            guarded(state, Employees, get(employees::get)),
+            guarded(
+                state,
+                Employees,
+                get(employees::get)
+                    .patch(employees::update)
+                    .delete(employees::delete),
+            ),
         )
+        .route(
+            "/time-off",
+            guarded(state, TimeOff, get(time_off::list).post(time_off::create)),
+        )
+        .route(
+            "/time-off/{id}",
+            guarded(
+                state,
+                TimeOff,
+                get(time_off::get)
+                    .patch(time_off::update)
+                    .delete(time_off::delete),
+            ),
+        )
+        .route(
+            "/documents",
+            guarded(
+                state,
+                Documents,
+                post(documents::create)
+                    .layer(upload_limit)
+                    .get(documents::list),
+            ),
+        )
+        .route(
+            "/documents/{id}",
+            guarded(
+                state,
+                Documents,
+                get(documents::get).delete(documents::delete),
+            ),
+        )
+        .route(
+            "/documents/{id}/download",
+            guarded_as(
+                state,
+                Documents,
+                Some(ApiAction::Download),
+                get(documents::download),
+            ),
+        )
+        .route("/users", guarded(state, Users, get(users::list)))
+        .route("/companies", hub_guarded(state, get(companies::list)))
+        .route("/companies/{id}", hub_guarded(state, get(companies::get)))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

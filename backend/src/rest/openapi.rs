@@ -11,7 +11,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::rest::problem::ProblemDetails;
-use crate::rest::{company, employees};
+use crate::rest::{companies, company, documents, employees, time_off, users};
 use crate::state::AppState;
 
 /// Where the document is served.
@@ -29,12 +29,30 @@ a personal access token (`pat_…`), a scoped API key (`key_…`), or an OAuth 2
 `POST /oauth/token` (client credentials). Errors are RFC 9457 `application/problem+json` with a \
 stable `type` URI per kind of failure."
     ),
-    paths(company::get, employees::list, employees::get),
-    components(schemas(ProblemDetails, company::Company, company::AccessType, employees::Employee, employees::EmployeePage)),
+    paths(
+        company::get,
+        employees::list, employees::get, employees::create, employees::update, employees::delete,
+        time_off::list, time_off::get, time_off::create, time_off::update, time_off::delete,
+        documents::list, documents::get, documents::create, documents::delete, documents::download,
+        users::list,
+        companies::list, companies::get,
+    ),
+    components(schemas(
+        ProblemDetails, company::Company, company::AccessType,
+        employees::Employee, employees::EmployeePage, employees::EmployeeWrite,
+        time_off::TimeOff, time_off::TimeOffPage, time_off::TimeOffWrite, time_off::TimeOffKind, time_off::TimeOffStatus,
+        documents::Document, documents::DocumentPage, documents::DocumentUpload,
+        users::User, users::UserPage,
+        companies::HubCompany, companies::HubCompanyPage,
+    )),
     modifiers(&BearerAuth),
     tags(
         (name = "company", description = "The caller's company"),
         (name = "employees", description = "The company's employees"),
+        (name = "time-off", description = "Employees' time off"),
+        (name = "documents", description = "The company's documents: metadata, upload, download"),
+        (name = "users", description = "The company's users"),
+        (name = "companies", description = "Hub users only: the companies in their scope"),
     )
 )]
 pub struct ApiDoc;

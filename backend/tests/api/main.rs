@@ -13,6 +13,7 @@ mod oauth;
 mod personal_tokens;
 mod process;
 mod rest;
+mod rest_resources;
 mod schema;
 mod session;
 mod tenancy;

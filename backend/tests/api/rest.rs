@@ -330,8 +330,15 @@ pub(crate) async fn get(
     send(req).await
 }
 
+/// Sends a request and reads its JSON answer. Every answer of a documented `/api/v1` operation
+/// is also checked against the published OpenAPI document (`contract`), so each test of the
+/// suite is a contract test too.
 pub(crate) async fn send(req: reqwest::RequestBuilder) -> (StatusCode, HeaderMap, Value) {
-    let resp = req.send().await.expect("request");
+    let (client, req) = req.build_split();
+    let req = req.expect("request builds");
+    let method = req.method().clone();
+    let path = req.url().path().to_string();
+    let resp = client.execute(req).await.expect("request");
     let status = resp.status();
     let headers = resp.headers().clone();
     let text = resp.text().await.expect("body");
@@ -340,6 +347,7 @@ pub(crate) async fn send(req: reqwest::RequestBuilder) -> (StatusCode, HeaderMap
     } else {
         serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"))
     };
+    crate::contract::published().check_documented(method.as_str(), &path, status, &headers, &body);
     (status, headers, body)
 }
 

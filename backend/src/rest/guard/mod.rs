@@ -15,6 +15,7 @@
 
 pub mod access_type;
 pub mod feature_flag;
+pub mod hub;
 pub mod permission;
 pub mod rate_limit;
 pub mod scope;

@@ -36,7 +36,7 @@ pub fn required(endpoint: ApiEndpoint, action: ApiAction) -> Option<&'static str
     })
 }
 
-fn missing_permission(permission: &str) -> Problem {
+pub fn missing_permission(permission: &str) -> Problem {
     Problem::new(
         ProblemKind::Forbidden,
         format!("missing permission {permission}"),
