@@ -31,6 +31,7 @@ pub async fn connect(args: &DatabaseArgs) -> anyhow::Result<DatabaseConnection> 
         .with_context(|| format!("connecting to the database ({})", redact_url(url)))?;
     if db.get_database_backend() == DbBackend::Sqlite {
         db.execute_unprepared("PRAGMA journal_mode = WAL;").await?;
+        // sqlx already turns foreign keys on for every pooled connection; this states it.
         db.execute_unprepared("PRAGMA foreign_keys = ON;").await?;
     }
     Migrator::up(&db, None)
