@@ -10,6 +10,7 @@ mod m20261125_000004_personal_access_tokens;
 mod m20261125_000005_api_keys;
 mod m20261125_000006_api_credentials;
 mod m20261125_000007_api_key_rotation;
+mod m20261201_000008_api_logs;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_api_keys::Migration),
             Box::new(m20261125_000006_api_credentials::Migration),
             Box::new(m20261125_000007_api_key_rotation::Migration),
+            Box::new(m20261201_000008_api_logs::Migration),
         ]
     }
 }
