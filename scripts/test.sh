@@ -47,6 +47,28 @@ drop_stale_test_databases() {
   done
 }
 
+# The suite talks to a real PostgreSQL and a real Redis. Says clearly which one is missing rather
+# than letting dozens of tests fail with connection errors.
+require_service() {
+  local name="$1" url="$2" default_port="$3" hostport host port
+  hostport="${url#*://}"
+  hostport="${hostport#*@}"
+  hostport="${hostport%%/*}"
+  host="${hostport%%:*}"
+  port="${hostport##*:}"
+  [[ "$port" == "$hostport" ]] && port="$default_port"
+  if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
+    echo "[test] $name answers on $host:$port"
+  else
+    echo "[test] FAILED: $name is not reachable on $host:$port ($4)" >&2
+    failed+=("$name")
+  fi
+}
+
+export PORTCULLIS_TEST_REDIS_URL="${PORTCULLIS_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
+require_service "PostgreSQL" "$PORTCULLIS_TEST_PG_URL" 5432 "set PORTCULLIS_TEST_PG_URL"
+require_service "Redis" "$PORTCULLIS_TEST_REDIS_URL" 6379 "set PORTCULLIS_TEST_REDIS_URL"
+
 drop_stale_test_databases
 
 step "rustfmt" cargo fmt --all -- --check
