@@ -22,7 +22,7 @@ use sea_orm::{
     QuerySelect, Select,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::{IntoParams, ToSchema};
@@ -196,10 +196,7 @@ pub async fn list(
     )
     .await?;
     let data: Vec<Document> = rows.into_iter().map(Into::into).collect();
-    Ok(Json(json!({
-        "data": g.scope.render(&data)?,
-        "next_cursor": next_cursor,
-    })))
+    page::body(&g.scope, &data, next_cursor)
 }
 
 /// One document's metadata.

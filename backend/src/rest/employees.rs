@@ -14,7 +14,7 @@ use sea_orm::{
     QueryTrait, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use shared::api::ApiEndpoint;
 use shared::limits::EMAIL_MAX_CHARS;
 use time::{Date, OffsetDateTime};
@@ -156,10 +156,7 @@ pub async fn list(
         None
     };
     let data: Vec<Employee> = page.items.into_iter().map(|(_, m)| m.into()).collect();
-    Ok(Json(json!({
-        "data": g.scope.render(&data)?,
-        "next_cursor": next_cursor,
-    })))
+    page::body(&g.scope, &data, next_cursor)
 }
 
 /// One employee of the caller's company.
@@ -514,6 +511,7 @@ pub struct EmployeeWrite {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use time::macros::date;
 
     #[test]

@@ -19,6 +19,18 @@ use crate::rest::input::invalid;
 use crate::rest::problem::Problem;
 use crate::service::pagination::{NameCursor, PageRequest};
 
+/// The body of one page of a list, with the fields the caller may not see removed.
+pub fn body<T: Serialize>(
+    scope: &crate::rest::guard::Scope,
+    data: &[T],
+    next_cursor: Option<String>,
+) -> Result<axum::Json<serde_json::Value>, Problem> {
+    Ok(axum::Json(serde_json::json!({
+        "data": scope.render(&data)?,
+        "next_cursor": next_cursor,
+    })))
+}
+
 /// Validates `limit`, with the REST name in the error.
 pub fn limit(limit: Option<i32>) -> Result<u64, Problem> {
     let first = limit.unwrap_or(PAGE_SIZE_DEFAULT);

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use shared::api::ApiEndpoint;
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
@@ -262,10 +262,7 @@ pub async fn list(
     )
     .await?;
     let data: Vec<TimeOff> = rows.into_iter().map(Into::into).collect();
-    Ok(Json(json!({
-        "data": g.scope.render(&data)?,
-        "next_cursor": next_cursor,
-    })))
+    page::body(&g.scope, &data, next_cursor)
 }
 
 /// One time-off record.
@@ -433,6 +430,7 @@ pub async fn delete(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn kinds_and_statuses_match_the_schema_enums() {

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -115,8 +115,5 @@ pub async fn list(
             active: u.active,
         })
         .collect();
-    Ok(Json(json!({
-        "data": g.scope.render(&data)?,
-        "next_cursor": next_cursor,
-    })))
+    page::body(&g.scope, &data, next_cursor)
 }
