@@ -15,6 +15,9 @@ pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 /// The default largest uploaded document (SPEC §4: 10 MiB).
 pub const DEFAULT_DOCUMENT_MAX_BYTES: usize = 10 * 1024 * 1024;
 
+/// The default longest body kept in an API log row (8 KiB).
+pub const DEFAULT_LOG_BODY_MAX_BYTES: usize = 8 * 1024;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "portcullis",
@@ -27,6 +30,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once at start: the size of `ServeArgs` does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server (GraphQL admin API, health endpoints). Migrations run first.
@@ -129,6 +134,50 @@ pub struct ServeArgs {
         default_value_t = DEFAULT_DOCUMENT_MAX_BYTES
     )]
     pub document_max_bytes: usize,
+
+    /// Proxies whose `X-Forwarded-For` is believed for the request IP of API logs:
+    /// comma-separated addresses or CIDR networks (`10.0.0.0/8,127.0.0.1`). Default: none, so
+    /// the header is ignored and the peer's address is logged.
+    #[arg(
+        long,
+        env = "PORTCULLIS_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = crate::logs::client_ip::parse_net
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// Longest request or response body kept in an API log row, in bytes (the rest is cut, and
+    /// the row says how long the body was).
+    #[arg(long, env = "PORTCULLIS_LOG_BODY_MAX_BYTES", default_value_t = DEFAULT_LOG_BODY_MAX_BYTES)]
+    pub log_body_max_bytes: usize,
+
+    /// API log rows queued for the background writer; beyond, rows are dropped (and counted in
+    /// `portcullis_api_logs_dropped_total`) rather than slowing requests.
+    #[arg(
+        long,
+        env = "PORTCULLIS_LOG_CHANNEL_CAPACITY",
+        default_value_t = 10_000,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub log_channel_capacity: u32,
+
+    /// API log rows written per INSERT batch.
+    #[arg(
+        long,
+        env = "PORTCULLIS_LOG_BATCH_SIZE",
+        default_value_t = 500,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub log_batch_size: u32,
+
+    /// Longest an API log row waits for its batch, in milliseconds.
+    #[arg(long, env = "PORTCULLIS_LOG_BATCH_INTERVAL_MS", default_value_t = 200)]
+    pub log_batch_interval_ms: u64,
+
+    /// Days API log rows are kept; older ones are pruned in the background (hourly and at
+    /// start). 0 keeps them forever.
+    #[arg(long, env = "PORTCULLIS_LOG_RETENTION_DAYS", default_value_t = 30)]
+    pub log_retention_days: u32,
 }
 
 impl ServeArgs {
@@ -149,6 +198,12 @@ impl ServeArgs {
             public_url: DEFAULT_PUBLIC_URL.into(),
             redis_url: None,
             document_max_bytes: DEFAULT_DOCUMENT_MAX_BYTES,
+            trusted_proxies: Vec::new(),
+            log_body_max_bytes: DEFAULT_LOG_BODY_MAX_BYTES,
+            log_channel_capacity: 10_000,
+            log_batch_size: 500,
+            log_batch_interval_ms: 200,
+            log_retention_days: 30,
         }
     }
 }
@@ -172,5 +227,25 @@ mod tests {
         assert_eq!(args.bind.to_string(), "127.0.0.1:8080");
         assert!(!args.demo);
         assert_eq!(args.document_max_bytes, 10 * 1024 * 1024);
+        assert!(args.trusted_proxies.is_empty());
+        assert_eq!(args.log_body_max_bytes, 8192);
+        assert_eq!(args.log_retention_days, 30);
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_and_networks() {
+        let cli = Cli::try_parse_from([
+            "portcullis",
+            "serve",
+            "--trusted-proxies",
+            "127.0.0.1,10.0.0.0/8, ::1",
+        ])
+        .expect("parses");
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve")
+        };
+        let nets: Vec<String> = args.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(nets, ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
+        assert!(Cli::try_parse_from(["portcullis", "serve", "--trusted-proxies", "nope"]).is_err());
     }
 }

@@ -20,6 +20,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
+use crate::logs::writer::ApiLogMetrics;
 use crate::state::AppState;
 
 /// The content type of the exposition (OpenMetrics 1.0 text; Prometheus scrapes it natively).
@@ -32,6 +33,8 @@ pub struct Metrics {
     pub rate_limit: RateLimitMetrics,
     pub invalidation: InvalidationMetrics,
     pub http: HttpMetrics,
+    /// The request-log writer (`logs::writer`).
+    pub api_logs: ApiLogMetrics,
 }
 
 impl Default for Metrics {
@@ -56,11 +59,14 @@ impl Metrics {
         invalidation.register(&mut registry);
         let http = HttpMetrics::default();
         http.register(&mut registry);
+        let api_logs = ApiLogMetrics::default();
+        api_logs.register(&mut registry);
         Self {
             registry,
             rate_limit,
             invalidation,
             http,
+            api_logs,
         }
     }
 

@@ -8,7 +8,7 @@ use axum::{
 };
 use tower_http::trace::TraceLayer;
 
-use crate::{graphql, health, metrics, oauth, rest, state::AppState};
+use crate::{graphql, health, logs, metrics, oauth, rest, state::AppState};
 
 /// Largest accepted GraphQL request body.
 pub const GRAPHQL_BODY_LIMIT: usize = 1024 * 1024;
@@ -28,7 +28,7 @@ pub fn build(state: AppState) -> Router {
         .route("/oauth/introspect", post(oauth::introspect::introspect))
         .layer(DefaultBodyLimit::max(oauth::BODY_LIMIT));
 
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::handler))
@@ -37,7 +37,9 @@ pub fn build(state: AppState) -> Router {
         .merge(oauth_routes)
         // The public REST API behind its guards (see `rest::guard`), and its interactive docs.
         .nest("/api/v1", rest::routes(&state))
-        .merge(rest::docs())
+        .merge(rest::docs());
+    // Request logs (SPEC §5): inside the metrics and trace layers, around every route.
+    logs::capture::layer(router, state.app.api_logs.clone())
         .layer(middleware::from_fn_with_state(
             state.app.metrics.clone(),
             metrics::track_http,

@@ -15,6 +15,7 @@ use crate::auth::session::SessionKeys;
 use crate::bootstrap::{self, AdminBootstrap};
 use crate::cluster::Invalidator;
 use crate::config::ServeArgs;
+use crate::logs::{self, Capture, writer::WriterConfig};
 use crate::metrics::Metrics;
 use crate::oauth::OAuthKeys;
 use crate::ratelimit::Limiter;
@@ -95,6 +96,21 @@ pub async fn start(
         .with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
     let shutdown_timeout = Duration::from_secs(config.shutdown_timeout_secs);
+    let (log_sink, log_queue) = logs::writer::channel(
+        WriterConfig {
+            capacity: config.log_channel_capacity as usize,
+            batch_size: config.log_batch_size as usize,
+            interval: Duration::from_millis(config.log_batch_interval_ms),
+        },
+        metrics.api_logs.clone(),
+    );
+    let log_writer = logs::writer::spawn(db.clone(), log_queue);
+    let retention = logs::retention::spawn(db.clone(), config.log_retention_days);
+    let api_logs = Arc::new(Capture::new(
+        log_sink,
+        config.log_body_max_bytes,
+        config.trusted_proxies.clone(),
+    ));
     let app = Arc::new(App {
         db,
         config,
@@ -107,6 +123,7 @@ pub async fn start(
         limiter,
         invalidator,
         metrics: Arc::new(metrics),
+        api_logs,
     });
     let state = AppState {
         schema: graphql::build_schema(app.clone()),
@@ -144,6 +161,11 @@ pub async fn start(
             _ = deadline => tracing::warn!(?shutdown_timeout, "in-flight requests did not finish in time"),
         }
         flusher.abort();
+        if let Some(r) = retention {
+            r.abort();
+        }
+        // Every response has been sent (or abandoned): write the request logs still queued.
+        log_writer.shutdown().await;
         invalidation.stop().await;
         if let Err(e) = final_flush.last_used.flush(&final_flush.db).await {
             tracing::warn!(error = %e, "could not write the last-used stamps at shutdown");

@@ -10,6 +10,7 @@ use crate::auth::session::SessionKeys;
 use crate::cluster::Invalidator;
 use crate::config::ServeArgs;
 use crate::graphql::PortcullisSchema;
+use crate::logs::Capture;
 use crate::metrics::Metrics;
 use crate::oauth::OAuthKeys;
 use crate::ratelimit::Limiter;
@@ -34,6 +35,8 @@ pub struct App {
     pub invalidator: Invalidator,
     /// This instance's Prometheus registry (`GET /metrics`).
     pub metrics: Arc<Metrics>,
+    /// The request-log capture layer's settings and queue (see `logs`).
+    pub api_logs: Arc<Capture>,
 }
 
 impl App {

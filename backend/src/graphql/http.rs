@@ -13,7 +13,10 @@ use axum::{
 use crate::auth::bearer;
 use crate::graphql::context::{Auth, ClientIp};
 use crate::graphql::third_party;
+use crate::logs::{Decision, Identity};
+use crate::rest::problem::{Problem, ProblemKind};
 use crate::state::AppState;
+use crate::token::{self, TokenKind};
 
 /// `POST /graphql`.
 pub async fn execute(
@@ -24,18 +27,63 @@ pub async fn execute(
 ) -> Response {
     let auth = authenticate(&state, &headers).await;
     let req = req.into_inner();
+    // Requests made with a personal access token (scripts) are logged with the gate's verdict
+    // (`logs::capture` logs the /graphql requests that carry a `Decision`); sessions are not.
+    let identity = match &auth {
+        Auth::Principal(p) if p.personal_token_id.is_some() => Some(Identity::of_principal(p)),
+        _ => None,
+    };
+    if let Auth::Invalid(why) = &auth
+        && personal_token_shaped(&headers)
+    {
+        let mut resp = execute_plain(&state, auth.clone(), peer, req).await;
+        let problem = Problem::new(ProblemKind::Unauthenticated, why.clone());
+        resp.extensions_mut()
+            .insert(Decision::denied(&problem, None));
+        return resp;
+    }
     // Scripts' personal tokens pass the public API's gate (flag, access type, rate limit).
     let gate_headers = match &auth {
         Auth::Principal(p) => match third_party::gate(&state.app, p, &req).await {
             Ok(h) => h,
-            Err(problem) => return third_party::refusal(problem),
+            Err(problem) => {
+                let decision = Decision::denied(&problem, identity.clone());
+                let mut resp = third_party::refusal(problem);
+                if identity.is_some() {
+                    resp.extensions_mut().insert(decision);
+                }
+                return resp;
+            }
         },
         _ => HeaderMap::new(),
     };
-    let req = req.data(auth).data(ClientIp(peer.ip()));
-    let mut resp = GraphQLResponse::from(state.schema.execute(req).await).into_response();
+    let mut resp = execute_plain(&state, auth, peer, req).await;
     resp.headers_mut().extend(gate_headers);
+    if identity.is_some() {
+        resp.extensions_mut().insert(Decision::allowed(identity));
+    }
     resp
+}
+
+async fn execute_plain(
+    state: &AppState,
+    auth: Auth,
+    peer: SocketAddr,
+    req: async_graphql::Request,
+) -> Response {
+    let req = req.data(auth).data(ClientIp(peer.ip()));
+    GraphQLResponse::from(state.schema.execute(req).await).into_response()
+}
+
+/// Whether the bearer token has the form of a personal access token (logged even when invalid:
+/// a script's failures are what its owner asks support about).
+fn personal_token_shaped(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| bearer::token_from_header(v).ok())
+        .and_then(|t| token::parse(t).ok())
+        .is_some_and(|t| t.kind == TokenKind::PersonalAccessToken)
 }
 
 /// `GET /graphql`: the GraphiQL explorer for people writing scripts.

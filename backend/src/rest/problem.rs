@@ -251,9 +251,14 @@ impl IntoResponse for Problem {
             // A map of strings and numbers always serialises; keep a valid body regardless.
             Err(_) => br#"{"type":"https://portcullis.dev/problems/internal","title":"Internal error","status":500}"#.to_vec(),
         };
+        let summary = crate::logs::ProblemSummary {
+            type_uri: self.0.type_uri.clone(),
+            detail: self.0.detail.clone(),
+        };
         let mut resp = (status, body).into_response();
         resp.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        resp.extensions_mut().insert(summary);
         resp.headers_mut().extend(self.0.headers);
         resp
     }

@@ -131,6 +131,18 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// Stops the server (gracefully) but keeps its database, e.g. to check what shutdown wrote.
+    pub async fn stop_server(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await.expect("clean stop");
+        }
+    }
+
+    /// The database URL the server uses.
+    pub fn database_url(&self) -> &str {
+        &self.config.database.database_url
+    }
+
     /// Stops the server and deletes its database.
     pub async fn stop(mut self) {
         if let Some(server) = self.server.take() {

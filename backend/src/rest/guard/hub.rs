@@ -15,11 +15,12 @@ use std::sync::Arc;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::MethodRouter;
 use shared::permissions as perm;
 
 use crate::auth::{Principal, Tenant};
+use crate::logs::{self, Decision, Identity};
 use crate::rest::caller::Caller;
 use crate::rest::guard::permission::missing_permission;
 use crate::rest::problem::{Problem, ProblemKind};
@@ -62,16 +63,20 @@ pub fn hub_guarded(state: &AppState, route: MethodRouter<AppState>) -> MethodRou
 }
 
 async fn run(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let outcome = match Caller::from_headers(&state.app, req.headers()).await {
-        Ok(caller) => check(caller),
-        Err(p) => Err(p),
+    let caller = match Caller::from_headers(&state.app, req.headers()).await {
+        Ok(c) => c,
+        Err(p) => return logs::refuse(p, None),
     };
-    match outcome {
+    let identity = Identity::of(&caller);
+    match check(caller) {
         Ok(h) => {
             req.extensions_mut().insert(h);
-            next.run(req).await
+            let mut resp = next.run(req).await;
+            resp.extensions_mut()
+                .insert(Decision::allowed(Some(identity)));
+            resp
         }
-        Err(p) => p.into_response(),
+        Err(p) => logs::refuse(p, Some(identity)),
     }
 }
 

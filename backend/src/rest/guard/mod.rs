@@ -25,13 +25,14 @@ use std::sync::Arc;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, request::Parts};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::MethodRouter;
 use sea_orm::EntityTrait;
 use shared::api::{ApiAction, ApiEndpoint};
 use uuid::Uuid;
 
 use crate::entity::{company, reseller};
+use crate::logs::{self, Decision, Identity};
 use crate::rest::caller::Caller;
 use crate::rest::problem::{Problem, ProblemKind};
 use crate::service::companies::CompanyView;
@@ -224,20 +225,25 @@ pub fn guarded_as(
     ))
 }
 
+/// Runs the guards, then the handler. Every answer carries the guards' [`Decision`] and the
+/// caller's identity, for the request log (`logs::capture`).
 async fn run(State(g): State<RouteGuard>, mut req: Request, next: Next) -> Response {
     let action = g.action.unwrap_or_else(|| action_for(req.method()));
-    let outcome = match Caller::from_headers(&g.state.app, req.headers()).await {
-        Ok(caller) => check(&g.state.app, caller, g.endpoint, action, req.method()).await,
-        Err(p) => Err(p),
+    let caller = match Caller::from_headers(&g.state.app, req.headers()).await {
+        Ok(c) => c,
+        Err(p) => return logs::refuse(p, None),
     };
-    let guarded = match outcome {
+    let identity = Identity::of(&caller);
+    let guarded = match check(&g.state.app, caller, g.endpoint, action, req.method()).await {
         Ok(o) => o,
-        Err(p) => return p.into_response(),
+        Err(p) => return logs::refuse(p, Some(identity)),
     };
     let headers = guarded.response_headers.clone();
     req.extensions_mut().insert(guarded.caller.clone());
     req.extensions_mut().insert(guarded);
     let mut resp = next.run(req).await;
     resp.headers_mut().extend(headers);
+    resp.extensions_mut()
+        .insert(Decision::allowed(Some(identity)));
     resp
 }
