@@ -15,6 +15,7 @@ pub mod entity;
 pub mod error;
 pub mod graphql;
 pub mod health;
+pub mod logs_export;
 pub mod metrics;
 pub mod oauth;
 pub mod ratelimit;
