@@ -409,12 +409,22 @@ pub async fn list(
 ) -> AppResult<Page<LogView>> {
     let scope = scope_of(p, db).await?;
     let f = filter.validate(OffsetDateTime::now_utc())?;
-    let cond = condition(db.get_database_backend(), &scope, &f);
+    list_in_scope(db, &scope, &f, req).await
+}
+
+/// [`list`] for a scope and filter already checked.
+pub async fn list_in_scope(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    f: &ValidFilter,
+    req: &LogPageRequest,
+) -> AppResult<Page<LogView>> {
+    let cond = condition(db.get_database_backend(), scope, f);
     let total = api_log::Entity::find()
         .filter(cond.clone())
         .count(db)
         .await?;
-    let mut rows = fetch_page(db, &scope, &f, req.after.as_ref(), req.first + 1).await?;
+    let mut rows = fetch_page(db, scope, f, req.after.as_ref(), req.first + 1).await?;
     let has_next = rows.len() as u64 > req.first;
     rows.truncate(req.first as usize);
     let names = company_names(db, rows.iter().filter_map(|r| r.company_id)).await?;
