@@ -12,6 +12,8 @@
 //! effective (funnelling); the three Northwind companies cover the three API access types; Acme's
 //! member sees only the Engineering department through a visibility group.
 
+mod logs;
+
 use std::collections::HashMap;
 use std::fmt;
 
@@ -51,6 +53,8 @@ pub struct DemoSummary {
     pub employees: usize,
     pub time_off: usize,
     pub documents: usize,
+    /// Request log rows (a day of them, kept topped up to the last 24 hours).
+    pub api_logs: usize,
 }
 
 impl DemoSummary {
@@ -65,6 +69,7 @@ impl DemoSummary {
             + self.employees
             + self.time_off
             + self.documents
+            + self.api_logs
     }
 }
 
@@ -87,6 +92,7 @@ impl fmt::Display for DemoSummary {
             (self.employees, "employee", "employees"),
             (self.time_off, "time-off entry", "time-off entries"),
             (self.documents, "document", "documents"),
+            (self.api_logs, "request log", "request logs"),
         ]
         .into_iter()
         .filter(|(n, _, _)| *n > 0)
@@ -354,6 +360,11 @@ struct UserSpec<'a> {
 /// Inserts whatever part of the demo data is missing, in one transaction.
 /// Expects the built-in roles to exist (`bootstrap::sync_catalogue` runs first).
 pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
+    seed_at(db, OffsetDateTime::now_utc()).await
+}
+
+/// [`seed`] as if it were `now` (request logs cover the 24 hours before it).
+pub async fn seed_at(db: &DatabaseConnection, now: OffsetDateTime) -> anyhow::Result<DemoSummary> {
     // Hash before the transaction when a user will be needed, so that the (deliberately slow)
     // hashing does not hold the database's write lock; once, as all demo users share it.
     let mut password_hash = if demo_users_missing(db).await? {
@@ -363,7 +374,6 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
     };
 
     let txn = db.begin().await?;
-    let now = OffsetDateTime::now_utc();
     let mut summary = DemoSummary::default();
     let roles = Roles {
         reseller_admin: built_in_role_id(&txn, RESELLER_ADMIN).await?,
@@ -395,11 +405,12 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
     )
     .await?;
 
+    let mut log_tenants = Vec::new();
     for (index, spec) in COMPANIES.iter().enumerate() {
         let reseller_id = *reseller_ids
             .get(spec.reseller)
             .with_context(|| format!("demo reseller {} is missing", spec.reseller))?;
-        seed_company(
+        let tenant = seed_company(
             &txn,
             index,
             spec,
@@ -410,7 +421,9 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
             &mut summary,
         )
         .await?;
+        log_tenants.push(tenant);
     }
+    logs::ensure_day(&txn, now, &log_tenants, &mut summary.api_logs).await?;
 
     txn.commit().await?;
     Ok(summary)
@@ -427,11 +440,11 @@ async fn seed_company(
     password_hash: &mut Option<String>,
     now: OffsetDateTime,
     summary: &mut DemoSummary,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<logs::LogTenant> {
     let company_id = ensure_company(txn, spec, reseller_id, now, summary).await?;
     ensure_company_feature(txn, company_id, spec.api_access, now, summary).await?;
 
-    ensure_user(
+    let admin_id = ensure_user(
         txn,
         UserSpec {
             email: format!("admin@{}.example", spec.slug),
@@ -495,7 +508,11 @@ async fn seed_company(
         };
         ensure_document(txn, company_id, employee_id, doc, now, summary).await?;
     }
-    Ok(())
+    Ok(logs::LogTenant {
+        company_id,
+        users: vec![admin_id, member_id],
+        access: spec.access,
+    })
 }
 
 /// Whether any demo user is still to be created (then the password must be hashed).
@@ -965,10 +982,14 @@ mod tests {
             .await
             .expect("sync catalogue");
 
-        let first = seed(&db).await.expect("first seed");
+        let now = OffsetDateTime::now_utc();
+        let first = seed_at(&db, now).await.expect("first seed");
+        // About 1.3 rows per 30-second slot: a few thousand a day.
+        assert!((2_500..=5_000).contains(&first.api_logs), "{first:?}");
         assert_eq!(
             first,
             DemoSummary {
+                api_logs: first.api_logs,
                 resellers: 2,
                 companies: 4,
                 feature_flags: 6,
@@ -986,7 +1007,7 @@ mod tests {
                 .starts_with("demo data: created 2 resellers, 4 companies")
         );
 
-        let second = seed(&db).await.expect("second seed");
+        let second = seed_at(&db, now).await.expect("second seed");
         assert_eq!(second, DemoSummary::default());
         assert_eq!(second.to_string(), "demo data: already present");
 
@@ -996,6 +1017,17 @@ mod tests {
             48
         );
         assert_eq!(user::Entity::find().count(&db).await.expect("count"), 9);
+        let logs = crate::entity::api_log::Entity::find()
+            .count(&db)
+            .await
+            .expect("count");
+        assert_eq!(logs, first.api_logs as u64);
+        // A restart 10 minutes later tops the day up, and only with the new slots.
+        let later = seed_at(&db, now + time::Duration::minutes(10))
+            .await
+            .expect("later seed");
+        assert!((10..=40).contains(&later.api_logs), "{later:?}");
+        assert_eq!(later.total(), later.api_logs);
 
         // Funnelling is visible: Contoso has api_access off, Umbrella has it on.
         let contoso = reseller::Entity::find()

@@ -35,6 +35,7 @@ pub fn build(state: AppState) -> Router {
         .route("/.well-known/jwks.json", get(oauth::jwks::jwks))
         .merge(graphql_routes)
         .merge(oauth_routes)
+        .route("/api/logs/export.csv", get(crate::logs::export::export_csv))
         // The public REST API behind its guards (see `rest::guard`), and its interactive docs.
         .nest("/api/v1", rest::routes(&state))
         .merge(rest::docs());

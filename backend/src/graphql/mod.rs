@@ -4,6 +4,7 @@
 
 mod api_credentials;
 mod api_keys;
+mod api_logs;
 pub mod context;
 mod credentials;
 pub mod error;
@@ -34,6 +35,7 @@ pub struct Query(
     credentials::CredentialsQuery,
     api_keys::ApiKeysQuery,
     api_credentials::ApiCredentialsQuery,
+    api_logs::ApiLogsQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -12,6 +12,7 @@
 
 pub mod capture;
 pub mod client_ip;
+pub mod export;
 pub mod redact;
 pub mod retention;
 pub mod writer;

@@ -2,6 +2,7 @@
 
 mod api_credential;
 mod api_key;
+mod api_log;
 mod company;
 mod feature;
 mod personal_access_token;
@@ -12,6 +13,7 @@ mod visibility_group;
 
 pub use api_credential::ApiCredential;
 pub use api_key::{ApiAction, ApiEndpoint, ApiKey};
+pub use api_log::{ApiLog, ApiLogStats};
 pub use company::{ApiAccessType, Company};
 pub use feature::Feature;
 pub use personal_access_token::PersonalAccessToken;
