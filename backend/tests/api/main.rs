@@ -18,5 +18,6 @@ mod rest;
 mod rest_resources;
 mod schema;
 mod session;
+mod spa;
 mod tenancy;
 mod users;
