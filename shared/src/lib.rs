@@ -7,6 +7,8 @@
 pub mod access;
 pub mod api;
 pub mod features;
+pub mod forms;
+pub mod graphql;
 pub mod limits;
 pub mod permissions;
 pub mod roles;
