@@ -10,6 +10,7 @@ pub mod features;
 pub mod forms;
 pub mod graphql;
 pub mod limits;
+pub mod operations;
 pub mod permissions;
 pub mod roles;
 

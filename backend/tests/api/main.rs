@@ -19,5 +19,6 @@ mod rest_resources;
 mod schema;
 mod session;
 mod spa;
+mod spa_operations;
 mod tenancy;
 mod users;
