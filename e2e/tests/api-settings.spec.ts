@@ -93,6 +93,13 @@ test("a rate limit above the reseller's cap is refused by the form and by the se
     "rate limit 90 exceeds the reseller's ceiling of 50",
   );
   expect((await api.company(company.id)).apiRateLimit).toBe(60);
+  // The page re-reads the ceiling: the hint and the form's own check now say 50.
+  await expect(edit.cap()).toContainText("At most 50 requests per minute");
+  await edit.rateLimit().fill("51");
+  await edit.save();
+  await expect(edit.rateLimitError()).toHaveText(
+    "rate limit 51 exceeds the reseller's ceiling of 50",
+  );
 
   // Bad input is caught too.
   await edit.rateLimit().fill("");

@@ -111,9 +111,10 @@ fn validate(
 fn CompanyEditor(initial: Company) -> impl IntoView {
     let auth = auth::use_auth();
     let can_edit = move || auth.can(p::COMPANIES_EDIT);
-    let ceiling = initial.reseller.api_rate_limit;
     let reseller_name = initial.reseller.name.clone();
     let company = RwSignal::new(initial.clone());
+    // The reseller's ceiling as last read: it can drop while the page is open (see below).
+    let ceiling = Memo::new(move |_| company.with(|c| c.reseller.api_rate_limit));
 
     let name = RwSignal::new(initial.name.clone());
     let access = RwSignal::new(initial.api_access_type);
@@ -140,7 +141,23 @@ fn CompanyEditor(initial: Company) -> impl IntoView {
         }
         Some(Err(e)) => {
             saved.set(false);
-            errors.set(FormErrors::from_server(&e));
+            let found = FormErrors::from_server(&e);
+            // The server measured the rate limit against the reseller's current ceiling, which
+            // may have dropped since the page was loaded: re-read it, so the hint and the
+            // form's own check use the same number as the server's message.
+            if found.fields.contains_key("apiRateLimit") {
+                let id = company.get_untracked().id;
+                leptos::task::spawn_local(async move {
+                    if let Ok(CompanyData {
+                        company: Some(fresh),
+                    }) =
+                        api::call::<_, CompanyData>(&queries::company(), json!({ "id": id })).await
+                    {
+                        company.update(|c| c.reseller = fresh.reseller);
+                    }
+                });
+            }
+            errors.set(found);
         }
         None => {}
     });
@@ -153,7 +170,7 @@ fn CompanyEditor(initial: Company) -> impl IntoView {
             access.get_untracked(),
             &rate.get_untracked(),
             &delay.get_untracked(),
-            ceiling,
+            ceiling.get_untracked(),
         ) {
             Ok(input) => {
                 errors.set(FormErrors::default());
@@ -234,16 +251,18 @@ fn CompanyEditor(initial: Company) -> impl IntoView {
                                 type="number"
                                 inputmode="numeric"
                                 min="1"
-                                max=ceiling
+                                max=move || ceiling.get()
                                 aria-describedby="api-rate-limit-hint api-rate-limit-error"
                                 bind:value=rate
                                 on:input=move |_| touched("apiRateLimit")
                             />
                             <p class="hint" id="api-rate-limit-hint" data-testid="rate-limit-cap">
-                                {format!(
-                                    "At most {} requests per minute: the reseller's limit.",
-                                    forms::thousands(ceiling.into()),
-                                )}
+                                {move || {
+                                    format!(
+                                        "At most {} requests per minute: the reseller's limit.",
+                                        forms::thousands(ceiling.get().into()),
+                                    )
+                                }}
                             </p>
                             <FieldError id="api-rate-limit-error" message=field_error("apiRateLimit") />
                         </div>
