@@ -55,6 +55,12 @@ test("a company admin creates a role, a visibility group and a user with both", 
   await expect(edit.getByRole("checkbox", { name: new RegExp(groupName) })).toBeChecked();
   await edit.getByRole("button", { name: "Deactivate user" }).click();
   const confirm = page.getByRole("dialog", { name: "Deactivate this user?" });
+  // Escape closes the confirmation only, not the form under it.
+  await expect(confirm).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(confirm).toHaveCount(0);
+  await expect(edit).toBeVisible();
+  await edit.getByRole("button", { name: "Deactivate user" }).click();
   await confirm.getByRole("button", { name: "Deactivate" }).click();
   await expect(userRow).toContainText("Deactivated");
 

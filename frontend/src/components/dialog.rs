@@ -2,7 +2,12 @@
 //! focusable, closed by Escape or by its Cancel button.
 
 use leptos::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use wasm_bindgen::JsCast;
+
+/// How many dialogs are open, so that Escape closes the topmost only.
+static OPEN_DIALOGS: AtomicUsize = AtomicUsize::new(0);
 
 /// A dialog box with a title; `on_close` runs on Escape (wherever the focus is), on the backdrop
 /// and on ×. On opening, the focus moves to the dialog's first field (or button), so a keyboard
@@ -14,12 +19,17 @@ pub fn Modal(
     children: Children,
 ) -> impl IntoView {
     let close = move || on_close.run(());
+    // Dialogs can stack (a confirmation over a form): Escape closes only the top one.
+    let depth = OPEN_DIALOGS.fetch_add(1, Ordering::Relaxed) + 1;
     let escape = window_event_listener(leptos::ev::keydown, move |ev| {
-        if ev.key() == "Escape" {
+        if ev.key() == "Escape" && OPEN_DIALOGS.load(Ordering::Relaxed) == depth {
             on_close.run(());
         }
     });
-    on_cleanup(move || escape.remove());
+    on_cleanup(move || {
+        escape.remove();
+        OPEN_DIALOGS.fetch_sub(1, Ordering::Relaxed);
+    });
     let dialog = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         if let Some(el) = dialog.get() {
