@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 
 import { SUPER_ADMIN, unique } from "../fixtures/accounts";
+import { Api } from "../fixtures/api";
 import { CompanyEditPage, signIn } from "../fixtures/pages";
 
 test("create a reseller; its ceiling is checked against 1,200", async ({ page }) => {
@@ -54,4 +55,30 @@ test("create a company under a reseller, then find it by searching", async ({ pa
   await expect(page.getByRole("link", { name })).toBeVisible();
   await page.getByLabel("Search companies").fill("no company is called this");
   await expect(page.getByRole("heading", { name: "No companies" })).toBeVisible();
+});
+
+test("the companies list pages through a search's results", async ({ page, request }) => {
+  const api = await Api.signIn(request, SUPER_ADMIN);
+  const reseller = await api.createReseller(unique("E2E Paging Reseller"), 60);
+  const prefix = unique("Paging").replace(/\s+/g, "-");
+  for (let i = 0; i < 22; i++) {
+    await api.createCompany(reseller.id, `${prefix} ${String(i).padStart(2, "0")}`);
+  }
+  const shell = await signIn(page, SUPER_ADMIN);
+  await shell.go("Companies");
+  await page.getByLabel("Search companies").fill(prefix);
+  await expect(page.getByText("22 companies")).toBeVisible();
+  await expect(page.getByText("Page 1 of 2")).toBeVisible();
+  await expect(page.getByRole("row")).toHaveCount(21); // header + 20
+  await expect(page.getByRole("button", { name: "← Previous" })).toBeDisabled();
+
+  await page.getByRole("button", { name: "Next →" }).click();
+  await expect(page.getByText("Page 2 of 2")).toBeVisible();
+  await expect(page.getByRole("row")).toHaveCount(3);
+  await expect(page.getByRole("link", { name: `${prefix} 21` })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Next →" })).toBeDisabled();
+
+  await page.getByRole("button", { name: "← Previous" }).click();
+  await expect(page.getByText("Page 1 of 2")).toBeVisible();
+  await expect(page.getByRole("link", { name: `${prefix} 00` })).toBeVisible();
 });
