@@ -41,5 +41,20 @@ test("a page behind the sign-in sends a signed-out visitor to the sign-in page",
   await page.goto("/companies");
   await expect(page).toHaveURL(/\/login/);
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
-  void Shell;
+});
+
+test("a session that ends elsewhere sends the user back to sign in, saying why", async ({ page }) => {
+  await signIn(page, SUPER_ADMIN);
+  const token = await page.evaluate(() => localStorage.getItem("portcullis.session"));
+  // The session is signed out behind the page's back (another tab, an admin, expiry).
+  const res = await page.request.post("/graphql", {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { query: "mutation { logout }" },
+  });
+  expect((await res.json()).data.logout).toBe(true);
+
+  await new Shell(page).go("Companies");
+  await expect(page).toHaveURL(/\/login\?expired=1$/);
+  await expect(page.getByText("Your session ended. Please sign in again.")).toBeVisible();
+  expect(await page.evaluate(() => localStorage.getItem("portcullis.session"))).toBeNull();
 });
