@@ -79,6 +79,7 @@ test("a rate limit above the reseller's cap is refused by the form and by the se
   await expect(edit.rateLimitError()).toHaveText(
     "rate limit 101 exceeds the reseller's ceiling of 100",
   );
+  await expect(edit.rateLimit()).toHaveAttribute("aria-invalid", "true");
   expect((await api.company(company.id)).apiAccessType).toBe("NONE");
 
   // Editing the field clears the message.

@@ -187,6 +187,8 @@ fn CompanyEditor(initial: Company) -> impl IntoView {
         });
     };
     let field_error = move |field: &'static str| Signal::derive(move || errors.get().field(field));
+    let invalid =
+        move |field: &'static str| errors.with(|e| e.fields.contains_key(field)).to_string();
 
     view! {
         <header class="page-head">
@@ -205,6 +207,7 @@ fn CompanyEditor(initial: Company) -> impl IntoView {
                         id="company-name"
                         type="text"
                         aria-describedby="company-name-error"
+                                aria-invalid=move || invalid("name")
                         bind:value=name
                         on:input=move |_| touched("name")
                     />
@@ -253,6 +256,7 @@ fn CompanyEditor(initial: Company) -> impl IntoView {
                                 min="1"
                                 max=move || ceiling.get()
                                 aria-describedby="api-rate-limit-hint api-rate-limit-error"
+                                aria-invalid=move || invalid("apiRateLimit")
                                 bind:value=rate
                                 on:input=move |_| touched("apiRateLimit")
                             />
@@ -275,6 +279,7 @@ fn CompanyEditor(initial: Company) -> impl IntoView {
                                 min="0"
                                 placeholder="Apps decide"
                                 aria-describedby="api-delay-hint api-delay-error"
+                                aria-invalid=move || invalid("apiRequestDelaySeconds")
                                 bind:value=delay
                                 on:input=move |_| touched("apiRequestDelaySeconds")
                             />

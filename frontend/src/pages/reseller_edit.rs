@@ -133,7 +133,8 @@ fn ResellerEditor(initial: Reseller) -> impl IntoView {
                 {move || errors.get().general.first().cloned().map(|m| view! { <ErrorBanner message=m /> })}
                 <div class="field">
                     <label for="reseller-name">"Name"</label>
-                    <input id="reseller-name" type="text" aria-describedby="reseller-name-error" bind:value=name />
+                    <input id="reseller-name" type="text" aria-describedby="reseller-name-error"
+                        aria-invalid=move || errors.with(|e| e.fields.contains_key("name")).to_string() bind:value=name />
                     <FieldError id="reseller-name-error" message=Signal::derive(move || errors.get().field("name")) />
                 </div>
                 <div class="field">
@@ -145,6 +146,7 @@ fn ResellerEditor(initial: Reseller) -> impl IntoView {
                         min=limits::RESELLER_RATE_LIMIT_MIN
                         max=limits::RESELLER_RATE_LIMIT_MAX
                         aria-describedby="reseller-rate-hint reseller-rate-error"
+                        aria-invalid=move || errors.with(|e| e.fields.contains_key("apiRateLimit")).to_string()
                         bind:value=rate
                     />
                     <p class="hint" id="reseller-rate-hint">
