@@ -19,14 +19,14 @@ export PORTCULLIS_TEST_PG_URL="${PORTCULLIS_TEST_PG_URL:-postgres://postgres@127
 failed=()
 
 step() {
-  local name="$1"
+  local name="$1" started=$SECONDS
   shift
   echo
   echo "[test] ==> $name: $*"
   if "$@"; then
-    echo "[test] ok: $name"
+    echo "[test] ok: $name ($((SECONDS - started)) s)"
   else
-    echo "[test] FAILED: $name" >&2
+    echo "[test] FAILED: $name ($((SECONDS - started)) s)" >&2
     failed+=("$name")
   fi
 }
