@@ -3,6 +3,7 @@
 //! checks are the ones in [`crate::limits`]). Also the few display formats the SPA uses.
 //! Plain functions, so they are unit-tested here on the host.
 
+use crate::access::ApiAccessType;
 use crate::limits::{self, ValidationError};
 
 /// A whole number typed in a field: trimmed; a clear message when it is not one.
@@ -49,6 +50,50 @@ pub fn api_request_delay(text: &str) -> Result<Option<i32>, ValidationError> {
     }
     let v = whole_number("apiRequestDelaySeconds", "API delay", text)?;
     limits::api_request_delay(v).map(Some)
+}
+
+/// The company edit form (name and the API settings section of seed 000), checked: what the SPA
+/// sends as `updateCompany`'s input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanySettings {
+    pub name: String,
+    pub api_access_type: ApiAccessType,
+    /// Sent only when access is enabled (the field is hidden for None).
+    pub api_rate_limit: Option<i32>,
+    /// `None`: not sent (access is None, the field is hidden); `Some(None)`: clear the delay,
+    /// so the apps decide; `Some(Some(s))`: `s` seconds.
+    pub api_request_delay_seconds: Option<Option<i32>>,
+}
+
+/// Checks the whole company form at once, so every field at fault gets its message together.
+/// The rate limit and the delay count only when access is enabled: hidden fields are not sent.
+pub fn company_settings(
+    name_text: &str,
+    access: ApiAccessType,
+    rate_text: &str,
+    delay_text: &str,
+    reseller_ceiling: i32,
+) -> Result<CompanySettings, Vec<ValidationError>> {
+    let mut errors = Vec::new();
+    let name = name("name", name_text).map_err(|e| errors.push(e)).ok();
+    let (mut rate, mut delay) = (None, None);
+    if access.is_enabled() {
+        rate = company_rate_limit(rate_text, reseller_ceiling)
+            .map_err(|e| errors.push(e))
+            .ok();
+        delay = api_request_delay(delay_text)
+            .map_err(|e| errors.push(e))
+            .ok();
+    }
+    match name {
+        Some(name) if errors.is_empty() => Ok(CompanySettings {
+            name,
+            api_access_type: access,
+            api_rate_limit: rate,
+            api_request_delay_seconds: delay,
+        }),
+        _ => Err(errors),
+    }
 }
 
 /// A required name field (trimmed), with the server's rule.
@@ -168,6 +213,35 @@ mod tests {
         );
         assert!(api_request_delay("86401").is_err());
         assert!(api_request_delay("soon").is_err());
+    }
+
+    #[test]
+    fn company_settings_check_only_what_is_shown() {
+        // None: the hidden fields are neither checked nor sent.
+        let s = company_settings(" Acme ", ApiAccessType::None, "9999", "soon", 60).expect("ok");
+        assert_eq!(
+            s,
+            CompanySettings {
+                name: "Acme".into(),
+                api_access_type: ApiAccessType::None,
+                api_rate_limit: None,
+                api_request_delay_seconds: None,
+            }
+        );
+        // Enabled: both are checked; an empty delay clears it.
+        let s = company_settings("Acme", ApiAccessType::ReadOnly, "60", "", 120).expect("ok");
+        assert_eq!(s.api_rate_limit, Some(60));
+        assert_eq!(s.api_request_delay_seconds, Some(None));
+        let s = company_settings("Acme", ApiAccessType::ReadWrite, "120", "2", 120).expect("ok");
+        assert_eq!(s.api_request_delay_seconds, Some(Some(2)));
+        // Every field at fault at once, each with its own field name.
+        let errors = company_settings(" ", ApiAccessType::ReadWrite, "121", "-1", 120).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["name", "apiRateLimit", "apiRequestDelaySeconds"]);
+        assert_eq!(
+            errors[1].message,
+            "rate limit 121 exceeds the reseller's ceiling of 120"
+        );
     }
 
     #[test]

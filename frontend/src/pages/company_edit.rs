@@ -72,7 +72,8 @@ pub fn CompanyEditPage() -> impl IntoView {
     .into_any()
 }
 
-/// The validated form, ready to send as `UpdateCompanyInput`; or every field's error at once.
+/// The checked form (`shared::forms::company_settings`) as `UpdateCompanyInput`; or every
+/// field's error at once.
 fn validate(
     name: &str,
     access: ApiAccessType,
@@ -80,31 +81,24 @@ fn validate(
     delay: &str,
     ceiling: i32,
 ) -> Result<serde_json::Value, FormErrors> {
-    let mut errors = FormErrors::default();
-    let name =
-        forms::name("name", name).map_err(|e| errors.fields.insert(e.field.into(), e.message));
-    let mut input = json!({ "apiAccessType": access });
-    if access.is_enabled() {
-        match forms::company_rate_limit(rate, ceiling) {
-            Ok(v) => input["apiRateLimit"] = json!(v),
-            Err(e) => {
-                errors.fields.insert(e.field.into(), e.message);
+    let settings =
+        forms::company_settings(name, access, rate, delay, ceiling).map_err(|errors| {
+            FormErrors {
+                fields: errors
+                    .into_iter()
+                    .map(|e| (e.field.to_string(), e.message))
+                    .collect(),
+                general: Vec::new(),
             }
-        }
-        match forms::api_request_delay(delay) {
-            Ok(v) => input["apiRequestDelaySeconds"] = json!(v),
-            Err(e) => {
-                errors.fields.insert(e.field.into(), e.message);
-            }
-        }
+        })?;
+    let mut input = json!({ "name": settings.name, "apiAccessType": settings.api_access_type });
+    if let Some(rate) = settings.api_rate_limit {
+        input["apiRateLimit"] = json!(rate);
     }
-    match name {
-        Ok(n) if errors.is_empty() => {
-            input["name"] = json!(n);
-            Ok(input)
-        }
-        _ => Err(errors),
+    if let Some(delay) = settings.api_request_delay_seconds {
+        input["apiRequestDelaySeconds"] = json!(delay);
     }
+    Ok(input)
 }
 
 #[component]
