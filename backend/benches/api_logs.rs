@@ -7,6 +7,8 @@
 //! skipped when it cannot be reached), then measures through the service functions, as a super
 //! admin (no scope condition):
 //!
+//! `PORTCULLIS_BENCH_DBS=sqlite` (or `postgres`) runs one of the two.
+//!
 //! - `api_logs/<db>/stats_24h`: every statistic of `apiLogStats` for the last 24 hours;
 //! - `api_logs/<db>/first_page/<filter>`: the first page (50 rows and `totalCount`) of `apiLogs`
 //!   for the last 24 hours with no filter, then with each single filter.
@@ -237,7 +239,17 @@ fn measure(c: &mut Criterion, rt: &tokio::runtime::Runtime, name: &str, db: &Dat
     group.finish();
 }
 
+/// Whether `PORTCULLIS_BENCH_DBS` (comma-separated, default `sqlite,postgres`) names `db`.
+fn wanted(db: &str) -> bool {
+    std::env::var("PORTCULLIS_BENCH_DBS")
+        .map(|v| v.split(',').any(|d| d.trim() == db))
+        .unwrap_or(true)
+}
+
 fn sqlite(c: &mut Criterion) {
+    if !wanted("sqlite") {
+        return;
+    }
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let path = std::env::temp_dir().join(format!("pc_bench_logs_{}.db", Uuid::now_v7().simple()));
     let db = rt
@@ -256,6 +268,9 @@ fn sqlite(c: &mut Criterion) {
 }
 
 fn postgres(c: &mut Criterion) {
+    if !wanted("postgres") {
+        return;
+    }
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let base = std::env::var("PORTCULLIS_BENCH_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
