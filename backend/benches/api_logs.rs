@@ -2,7 +2,8 @@
 //! Run with `cargo bench -p backend --bench api_logs`.
 //!
 //! Generates `PORTCULLIS_BENCH_LOG_ROWS` rows (default 1,000,000) spread over the last 30 days,
-//! with batched multi-row inserts in transactions, on a temporary SQLite file and on a fresh
+//! oldest first as in production, with batched multi-row inserts in transactions and no VACUUM
+//! afterwards (only ANALYZE), on a temporary SQLite file and on a fresh
 //! PostgreSQL database (`PORTCULLIS_BENCH_PG_URL`, default `postgres://postgres@127.0.0.1:5432`;
 //! skipped when it cannot be reached), then measures through the service functions, as a super
 //! admin (no scope condition):
@@ -63,9 +64,21 @@ fn tenants() -> Tenants {
     Tenants { companies, users }
 }
 
-fn make_row(rng: &mut StdRng, t: &Tenants, now: OffsetDateTime) -> api_log::ActiveModel {
-    let age_us = rng.random_range(0..30 * 86_400 * 1_000_000i64);
-    let time = now - Duration::microseconds(age_us);
+/// The span the rows cover.
+const SPAN_US: i64 = 30 * 86_400 * 1_000_000;
+
+/// Row `i` of `n`: rows come oldest first, as the writer inserts them in production (so a day's
+/// rows sit together in the table), each at a random instant within its share of the span.
+fn make_row(
+    rng: &mut StdRng,
+    t: &Tenants,
+    now: OffsetDateTime,
+    i: usize,
+    n: usize,
+) -> api_log::ActiveModel {
+    let step = (SPAN_US / n.max(1) as i64).max(1);
+    let age_us = SPAN_US - i as i64 * step - rng.random_range(0..step);
+    let time = now - Duration::microseconds(age_us.max(0));
     let (method, endpoint) = ENDPOINTS[rng.random_range(0..ENDPOINTS.len())];
     // Companies are unevenly active (the square skews towards the first ones).
     let c = ((rng.random::<f64>().powi(2)) * t.companies.len() as f64) as usize;
@@ -120,7 +133,10 @@ async fn fill(db: &DatabaseConnection, t: &Tenants, n: usize) {
                 break;
             }
             let batch = left.min(1_000);
-            let rows: Vec<_> = (0..batch).map(|_| make_row(&mut rng, t, now)).collect();
+            let done = n - left;
+            let rows: Vec<_> = (done..done + batch)
+                .map(|i| make_row(&mut rng, t, now, i, n))
+                .collect();
             api_log::Entity::insert_many(rows)
                 .exec(&txn)
                 .await

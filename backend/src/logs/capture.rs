@@ -314,7 +314,10 @@ async fn record(State(c): State<Arc<Capture>>, req: Request, next: Next) -> Resp
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_string())
         .unwrap_or_else(|| cap_chars(&path, ENDPOINT_MAX_CHARS));
-    let exception = resp.extensions().get::<Exception>().map(|e| e.0.clone());
+    let exception = resp
+        .extensions()
+        .get::<Exception>()
+        .map(|e| truncate(e.0.clone(), c.body_max, e.0.len()));
     let status = resp.status();
     let identity = decision.identity.clone().unwrap_or_default();
     let row = api_log::Model {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use backend::config::ServeArgs;
 use backend::entity::api_log;
 use reqwest::StatusCode;
-use sea_orm::{Database, EntityTrait, PaginatorTrait};
+use sea_orm::{ConnectionTrait, Database, EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -529,6 +529,34 @@ async fn a_huge_unmatched_path_is_logged(app: &TestApp) {
     assert!(rows.iter().any(|r| r.endpoint == "/api/v1/company"));
 }
 db_test!(a_huge_unmatched_path_is_logged);
+
+/// A 500 records its hidden cause in `exception` (the caller sees only "Internal error").
+async fn internal_errors_record_their_cause(app: &TestApp) {
+    let w = world(app).await;
+    app.state()
+        .app
+        .db
+        .execute_unprepared("DROP TABLE time_off")
+        .await
+        .expect("drop a table under the server");
+    let resp = app
+        .client
+        .get(app.url("/api/v1/time-off"))
+        .bearer_auth(&w.pat)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body = resp.text().await.expect("body");
+    assert!(
+        !body.contains("time_off"),
+        "the cause leaked to the caller: {body}"
+    );
+    let row = row_where(app, "the 500", |r| r.status_code == 500).await;
+    let exception = row.exception.expect("exception");
+    assert!(exception.contains("time_off"), "{exception}");
+}
+db_test!(internal_errors_record_their_cause);
 
 fn paused_writer(c: &mut ServeArgs) {
     c.log_channel_capacity = 1;
