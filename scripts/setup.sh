@@ -68,4 +68,87 @@ else
   log "psql not found (optional: only used to clean up leftover test databases)"
 fi
 
+# --- The admin SPA's toolchain and the browser of the end-to-end tests -------------------------
+# Verified recipe: ../shared TOOLCHAIN notes, summarised in the README. rustup cannot add the
+# wasm32 target here, so the frontend is built by Debian's rustc-web with the standard library
+# built from source (rust-web-src, lld's wasm-ld); wasm-bindgen, Trunk and wasm-opt are pinned
+# to the versions Trunk.toml names. Set PORTCULLIS_SKIP_FRONTEND_TOOLS=1 to skip this section.
+WASM_BINDGEN_VERSION=0.2.130
+TRUNK_VERSION=0.22.1
+BINARYEN_VERSION=132.0.0
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS_DIR="$REPO_ROOT/.tools"
+
+# Runs a command as root: directly when we are root, else through sudo.
+as_root() {
+  if [[ "$(id -u)" == 0 ]]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    die "need root to run: $* (install it by hand, or run as root)"
+  fi
+}
+
+deb_installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
+
+if [[ "${PORTCULLIS_SKIP_FRONTEND_TOOLS:-}" != 1 ]]; then
+  command -v dpkg-query >/dev/null 2>&1 || die "the frontend toolchain needs Debian packages (dpkg)"
+  wanted_debs=(rustc-web cargo-web rust-web-src lld chromium)
+  command -v node >/dev/null 2>&1 || wanted_debs+=(nodejs)
+  command -v npm >/dev/null 2>&1 || wanted_debs+=(npm)
+  missing_debs=()
+  for pkg in "${wanted_debs[@]}"; do
+    deb_installed "$pkg" || missing_debs+=("$pkg")
+  done
+  if ((${#missing_debs[@]})); then
+    log "installing Debian packages: ${missing_debs[*]} (apt-get; about a minute)"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_debs[@]}"
+  else
+    log "found Debian packages: ${wanted_debs[*]}"
+  fi
+  [[ -x /usr/bin/rustc && -x /usr/bin/wasm-ld ]] || die "rustc-web or lld did not install /usr/bin/rustc, /usr/bin/wasm-ld"
+  node_major="$(node --version | sed -E 's/^v([0-9]+).*/\1/')"
+  (( node_major >= 18 )) || die "Node.js $(node --version) is too old: 18 or newer is needed (Playwright)"
+
+  if [[ "$(wasm-bindgen --version 2>/dev/null)" == "wasm-bindgen $WASM_BINDGEN_VERSION"* ]]; then
+    log "found wasm-bindgen $WASM_BINDGEN_VERSION"
+  else
+    # Without --locked: its lock file pins a webpki-roots version the registry no longer serves.
+    log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (cargo install; about 4 minutes)"
+    cargo install "wasm-bindgen-cli@$WASM_BINDGEN_VERSION"
+  fi
+
+  if [[ "$(trunk --version 2>/dev/null)" == "trunk $TRUNK_VERSION" ]]; then
+    log "found trunk $TRUNK_VERSION"
+  else
+    log "installing trunk $TRUNK_VERSION (cargo install; about 16 minutes on 2 cores, once)"
+    cargo install "trunk@$TRUNK_VERSION" --locked --ignore-rust-version
+  fi
+
+  # wasm-opt 132 (Debian's binaryen 108 produces modules that fail to load): the npm build.
+  if "$TOOLS_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}"; then
+    log "found wasm-opt ${BINARYEN_VERSION%%.*} in .tools/"
+  else
+    log "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm into .tools/"
+    mkdir -p "$TOOLS_DIR"
+    npm install --prefix "$TOOLS_DIR" --no-save --no-audit --no-fund "binaryen@$BINARYEN_VERSION"
+  fi
+
+  # The end-to-end tests' Node packages, from the committed lock file; the browser is Debian's.
+  if [[ -f "$REPO_ROOT/e2e/package-lock.json" ]]; then
+    if [[ -d "$REPO_ROOT/e2e/node_modules/@playwright/test" ]] \
+      && cmp -s "$REPO_ROOT/e2e/package-lock.json" "$REPO_ROOT/e2e/node_modules/.package-lock.json.installed"; then
+      log "found the e2e Node packages"
+    else
+      log "installing the e2e Node packages (npm ci in e2e/)"
+      (cd "$REPO_ROOT/e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+      cp "$REPO_ROOT/e2e/package-lock.json" "$REPO_ROOT/e2e/node_modules/.package-lock.json.installed"
+    fi
+  fi
+fi
+
 log "done: everything needed is installed"

@@ -15,6 +15,10 @@ pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 /// The default largest uploaded document (SPEC §4: 10 MiB).
 pub const DEFAULT_DOCUMENT_MAX_BYTES: usize = 10 * 1024 * 1024;
 
+/// Where `scripts/build-frontend.sh` (Trunk, see `Trunk.toml`) writes the admin SPA, relative to
+/// the repository root that `scripts/run.sh` starts the server from.
+pub const DEFAULT_SPA_DIR: &str = "frontend/dist";
+
 /// The default longest body kept in an API log row (8 KiB).
 pub const DEFAULT_LOG_BODY_MAX_BYTES: usize = 8 * 1024;
 
@@ -178,6 +182,12 @@ pub struct ServeArgs {
     /// start). 0 keeps them forever.
     #[arg(long, env = "PORTCULLIS_LOG_RETENTION_DAYS", default_value_t = 30)]
     pub log_retention_days: u32,
+
+    /// Folder of the built admin SPA (Trunk's `dist`), served at `/`; client-side routes fall
+    /// back to its `index.html`. When the folder has no `index.html`, `/` answers 503 with a
+    /// message saying how to build it (the API works regardless).
+    #[arg(long, env = "PORTCULLIS_SPA_DIR", default_value = DEFAULT_SPA_DIR)]
+    pub spa_dir: PathBuf,
 }
 
 impl ServeArgs {
@@ -204,6 +214,7 @@ impl ServeArgs {
             log_batch_size: 500,
             log_batch_interval_ms: 200,
             log_retention_days: 30,
+            spa_dir: PathBuf::from(DEFAULT_SPA_DIR),
         }
     }
 }
@@ -230,6 +241,7 @@ mod tests {
         assert!(args.trusted_proxies.is_empty());
         assert_eq!(args.log_body_max_bytes, 8192);
         assert_eq!(args.log_retention_days, 30);
+        assert_eq!(args.spa_dir, PathBuf::from("frontend/dist"));
     }
 
     #[test]

@@ -23,5 +23,6 @@ pub mod rest;
 pub mod router;
 pub mod server;
 pub mod service;
+pub mod spa;
 pub mod state;
 pub mod token;

@@ -8,7 +8,7 @@ use axum::{
 };
 use tower_http::trace::TraceLayer;
 
-use crate::{graphql, health, logs, metrics, oauth, rest, state::AppState};
+use crate::{graphql, health, logs, metrics, oauth, rest, spa, state::AppState};
 
 /// Largest accepted GraphQL request body.
 pub const GRAPHQL_BODY_LIMIT: usize = 1024 * 1024;
@@ -38,7 +38,9 @@ pub fn build(state: AppState) -> Router {
         .route("/api/logs/export.csv", get(crate::logs::export::export_csv))
         // The public REST API behind its guards (see `rest::guard`), and its interactive docs.
         .nest("/api/v1", rest::routes(&state))
-        .merge(rest::docs());
+        .merge(rest::docs())
+        // Everything else is the admin SPA: its files, or its index.html for client routes.
+        .fallback(spa::serve);
     // Request logs (SPEC §5): inside the metrics and trace layers, around every route.
     logs::capture::layer(router, state.app.api_logs.clone())
         .layer(middleware::from_fn_with_state(

@@ -42,6 +42,24 @@ impl ApiAccessType {
         }
     }
 
+    /// What the option means, as the radio card explains it (seed 000, "Access Modes").
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::None => {
+                "The company cannot use the API at all. All API requests are rejected with an \
+                 unauthorised error."
+            }
+            Self::ReadOnly => {
+                "GET requests to retrieve data only: creating, updating or deleting anything is \
+                 rejected with \"Read access only\"."
+            }
+            Self::ReadWrite => {
+                "Full API access: every request method is permitted, subject to the user's \
+                 permissions and role."
+            }
+        }
+    }
+
     /// Whether any API access is granted (the rate-limit and delay fields are shown only then).
     pub fn is_enabled(self) -> bool {
         self != Self::None

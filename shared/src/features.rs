@@ -30,9 +30,59 @@ pub fn effective_for_company(company_enabled: bool, reseller_enabled: bool) -> b
     company_enabled && reseller_enabled
 }
 
+/// How a company's flag stands once funnelled, as the admin SPA shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunnelState {
+    /// On for the company and its reseller: in force.
+    Active,
+    /// On for the company, off for its reseller: not in force.
+    OffForReseller,
+    /// On for the company but not in force for another reason (or the reseller's state unknown).
+    NotInForce,
+    /// Off for the company.
+    Off,
+}
+
+impl FunnelState {
+    /// From the company's `enabled` and `effective` and, when known, its reseller's `enabled`.
+    pub fn of(enabled: bool, effective: bool, reseller_enabled: Option<bool>) -> Self {
+        match (enabled, effective, reseller_enabled) {
+            (false, _, _) => Self::Off,
+            (true, true, _) => Self::Active,
+            (true, false, Some(false)) => Self::OffForReseller,
+            (true, false, _) => Self::NotInForce,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Active => "Active",
+            Self::OffForReseller => "Enabled here, but off for the reseller",
+            Self::NotInForce => "Enabled here, but not in force",
+            Self::Off => "Off",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn funnel_states_name_the_reason() {
+        assert_eq!(FunnelState::of(true, true, Some(true)), FunnelState::Active);
+        assert_eq!(
+            FunnelState::of(true, false, Some(false)),
+            FunnelState::OffForReseller
+        );
+        assert_eq!(
+            FunnelState::OffForReseller.label(),
+            "Enabled here, but off for the reseller"
+        );
+        assert_eq!(FunnelState::of(true, false, None), FunnelState::NotInForce);
+        assert_eq!(FunnelState::of(false, false, Some(true)), FunnelState::Off);
+        assert_eq!(FunnelState::of(false, false, Some(false)), FunnelState::Off);
+    }
 
     #[test]
     fn funnelling_needs_both_levels() {

@@ -7,7 +7,10 @@
 pub mod access;
 pub mod api;
 pub mod features;
+pub mod forms;
+pub mod graphql;
 pub mod limits;
+pub mod operations;
 pub mod permissions;
 pub mod roles;
 

@@ -18,5 +18,7 @@ mod rest;
 mod rest_resources;
 mod schema;
 mod session;
+mod spa;
+mod spa_operations;
 mod tenancy;
 mod users;

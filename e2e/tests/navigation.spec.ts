@@ -1,0 +1,50 @@
+import { expect, test } from "@playwright/test";
+
+import { COMPANY_ADMIN, RESELLER_ADMIN, SUPER_ADMIN } from "../fixtures/accounts";
+import { signIn } from "../fixtures/pages";
+
+test("a super admin sees every section", async ({ page }) => {
+  const shell = await signIn(page, SUPER_ADMIN);
+  await expect(shell.navLinks()).toHaveText([
+    "Resellers",
+    "Companies",
+    "Users",
+    "Roles",
+    "Visibility groups",
+  ]);
+});
+
+test("a reseller admin sees the hub, without creating resellers", async ({ page }) => {
+  const shell = await signIn(page, RESELLER_ADMIN);
+  await expect(shell.nav().getByRole("link", { name: "Companies" })).toBeVisible();
+  await shell.go("Resellers");
+  await expect(page.getByRole("heading", { name: "Resellers" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Northwind Partners" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Contoso Channel" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "New reseller" })).toHaveCount(0);
+});
+
+test("a company admin does not see hub pages", async ({ page }) => {
+  const shell = await signIn(page, COMPANY_ADMIN);
+  await expect(shell.navLinks()).toHaveText(["Users", "Roles", "Visibility groups"]);
+  await expect(shell.nav().getByRole("link", { name: "Companies" })).toHaveCount(0);
+  await expect(shell.nav().getByRole("link", { name: "Resellers" })).toHaveCount(0);
+
+  // Typing the address does not help either.
+  await page.goto("/companies");
+  await expect(page.getByRole("heading", { name: "Not available" })).toBeVisible();
+  await page.goto("/resellers");
+  await expect(page.getByRole("heading", { name: "Not available" })).toBeVisible();
+
+  // The company's own users are there.
+  await shell.go("Users");
+  await expect(page.getByRole("cell", { name: COMPANY_ADMIN.email })).toBeVisible();
+});
+
+test("client-side routes survive a reload", async ({ page }) => {
+  await signIn(page, SUPER_ADMIN);
+  await page.goto("/companies");
+  await expect(page.getByRole("heading", { name: "Companies" })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "Companies" })).toBeVisible();
+});

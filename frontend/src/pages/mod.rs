@@ -1,0 +1,30 @@
+//! One module per page of SPEC §6 (part 1: sign-in, tenancy, users, roles, visibility groups).
+
+mod companies;
+mod company_edit;
+mod groups;
+mod home;
+mod login;
+mod reseller_edit;
+mod resellers;
+mod roles;
+mod users;
+
+pub use companies::CompaniesPage;
+pub use company_edit::CompanyEditPage;
+pub use groups::GroupsPage;
+pub use home::{HomePage, NotFound};
+pub use login::LoginPage;
+pub use reseller_edit::ResellerEditPage;
+pub use resellers::ResellersPage;
+pub use roles::RolesPage;
+pub use users::UsersPage;
+
+/// Rows per page of every list.
+pub const PAGE_SIZE: i64 = 20;
+
+/// `Some(text)` unless it is blank: an empty search box means "no filter".
+pub fn non_blank(text: &str) -> Option<String> {
+    let t = text.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}

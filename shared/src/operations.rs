@@ -1,0 +1,213 @@
+//! Every GraphQL operation the admin SPA sends, as text. They live here rather than in the
+//! frontend so that the server's test suite can check each one against the schema it serves
+//! (`backend/tests/api/spa_operations.rs`): a renamed field or argument fails CI, not the
+//! browser. The names are SPEC §8's public contract.
+
+pub const LOGIN: &str = "mutation Login($email: String!, $password: String!) {
+  login(email: $email, password: $password) { token }
+}";
+
+pub const LOGOUT: &str = "mutation Logout { logout }";
+
+pub const ME: &str = "query Me {
+  me { id email name role { name } permissions company { id name } reseller { id name } }
+}";
+
+const FEATURE_FIELDS: &str = "features { flag label description enabled effective }";
+
+pub fn resellers() -> String {
+    format!(
+        "query Resellers($first: Int, $after: String, $search: String) {{
+  resellers(first: $first, after: $after, search: $search) {{
+    totalCount pageInfo {{ hasNextPage endCursor }}
+    nodes {{ id name apiRateLimit {FEATURE_FIELDS} }}
+  }}
+}}"
+    )
+}
+
+pub fn reseller() -> String {
+    format!(
+        "query Reseller($id: ID!) {{ reseller(id: $id) {{ id name apiRateLimit {FEATURE_FIELDS} }} }}"
+    )
+}
+
+pub fn create_reseller() -> String {
+    format!(
+        "mutation CreateReseller($input: CreateResellerInput!) {{
+  createReseller(input: $input) {{ id name apiRateLimit {FEATURE_FIELDS} }}
+}}"
+    )
+}
+
+pub fn update_reseller() -> String {
+    format!(
+        "mutation UpdateReseller($id: ID!, $input: UpdateResellerInput!) {{
+  updateReseller(id: $id, input: $input) {{ id name apiRateLimit {FEATURE_FIELDS} }}
+}}"
+    )
+}
+
+pub fn set_reseller_feature() -> String {
+    format!(
+        "mutation SetResellerFeature($id: ID!, $flag: String!, $enabled: Boolean!) {{
+  setResellerFeature(resellerId: $id, flag: $flag, enabled: $enabled) {{ id name apiRateLimit {FEATURE_FIELDS} }}
+}}"
+    )
+}
+
+fn company_fields() -> String {
+    format!(
+        "id name apiAccessType apiRateLimit effectiveApiRateLimit apiRequestDelaySeconds \
+         {FEATURE_FIELDS} reseller {{ id name apiRateLimit {FEATURE_FIELDS} }}"
+    )
+}
+
+pub fn companies() -> String {
+    format!(
+        "query Companies($first: Int, $after: String, $search: String) {{
+  companies(first: $first, after: $after, search: $search) {{
+    totalCount pageInfo {{ hasNextPage endCursor }}
+    nodes {{ {} }}
+  }}
+}}",
+        company_fields()
+    )
+}
+
+pub fn company() -> String {
+    format!(
+        "query Company($id: ID!) {{ company(id: $id) {{ {} }} }}",
+        company_fields()
+    )
+}
+
+pub fn create_company() -> String {
+    format!(
+        "mutation CreateCompany($input: CreateCompanyInput!) {{ createCompany(input: $input) {{ {} }} }}",
+        company_fields()
+    )
+}
+
+pub fn update_company() -> String {
+    format!(
+        "mutation UpdateCompany($id: ID!, $input: UpdateCompanyInput!) {{
+  updateCompany(id: $id, input: $input) {{ {} }}
+}}",
+        company_fields()
+    )
+}
+
+pub fn set_company_feature() -> String {
+    format!(
+        "mutation SetCompanyFeature($id: ID!, $flag: String!, $enabled: Boolean!) {{
+  setCompanyFeature(companyId: $id, flag: $flag, enabled: $enabled) {{ {} }}
+}}",
+        company_fields()
+    )
+}
+
+const USER_FIELDS: &str = "id email name active lastLoginAt role { id name } company { id name } \
+                           reseller { id name } visibilityGroups { id name }";
+
+pub fn users() -> String {
+    format!(
+        "query Users($first: Int, $after: String, $search: String, $companyId: ID) {{
+  users(first: $first, after: $after, search: $search, companyId: $companyId) {{
+    totalCount pageInfo {{ hasNextPage endCursor }}
+    nodes {{ {USER_FIELDS} }}
+  }}
+}}"
+    )
+}
+
+pub fn create_user() -> String {
+    format!(
+        "mutation CreateUser($input: CreateUserInput!) {{ createUser(input: $input) {{ {USER_FIELDS} }} }}"
+    )
+}
+
+pub fn update_user() -> String {
+    format!(
+        "mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {{
+  updateUser(id: $id, input: $input) {{ {USER_FIELDS} }}
+}}"
+    )
+}
+
+const ROLE_FIELDS: &str = "id name builtIn kind companyId permissions";
+
+pub fn roles() -> String {
+    format!("query Roles($companyId: ID) {{ roles(companyId: $companyId) {{ {ROLE_FIELDS} }} }}")
+}
+
+pub fn create_role() -> String {
+    format!(
+        "mutation CreateRole($input: CreateRoleInput!) {{ createRole(input: $input) {{ {ROLE_FIELDS} }} }}"
+    )
+}
+
+pub fn update_role() -> String {
+    format!(
+        "mutation UpdateRole($id: ID!, $input: UpdateRoleInput!) {{ updateRole(id: $id, input: $input) {{ {ROLE_FIELDS} }} }}"
+    )
+}
+
+pub const DELETE_ROLE: &str = "mutation DeleteRole($id: ID!) { deleteRole(id: $id) }";
+
+const GROUP_FIELDS: &str = "id companyId name departments";
+
+pub fn visibility_groups() -> String {
+    format!(
+        "query VisibilityGroups($companyId: ID!) {{ visibilityGroups(companyId: $companyId) {{ {GROUP_FIELDS} }} }}"
+    )
+}
+
+pub fn create_visibility_group() -> String {
+    format!(
+        "mutation CreateVisibilityGroup($input: CreateVisibilityGroupInput!) {{
+  createVisibilityGroup(input: $input) {{ {GROUP_FIELDS} }}
+}}"
+    )
+}
+
+pub fn update_visibility_group() -> String {
+    format!(
+        "mutation UpdateVisibilityGroup($id: ID!, $input: UpdateVisibilityGroupInput!) {{
+  updateVisibilityGroup(id: $id, input: $input) {{ {GROUP_FIELDS} }}
+}}"
+    )
+}
+
+pub const DELETE_VISIBILITY_GROUP: &str =
+    "mutation DeleteVisibilityGroup($id: ID!) { deleteVisibilityGroup(id: $id) }";
+
+/// Every operation above, by name, for the schema check.
+pub fn all() -> Vec<(&'static str, String)> {
+    vec![
+        ("login", LOGIN.into()),
+        ("logout", LOGOUT.into()),
+        ("me", ME.into()),
+        ("resellers", resellers()),
+        ("reseller", reseller()),
+        ("create_reseller", create_reseller()),
+        ("update_reseller", update_reseller()),
+        ("set_reseller_feature", set_reseller_feature()),
+        ("companies", companies()),
+        ("company", company()),
+        ("create_company", create_company()),
+        ("update_company", update_company()),
+        ("set_company_feature", set_company_feature()),
+        ("users", users()),
+        ("create_user", create_user()),
+        ("update_user", update_user()),
+        ("roles", roles()),
+        ("create_role", create_role()),
+        ("update_role", update_role()),
+        ("delete_role", DELETE_ROLE.into()),
+        ("visibility_groups", visibility_groups()),
+        ("create_visibility_group", create_visibility_group()),
+        ("update_visibility_group", update_visibility_group()),
+        ("delete_visibility_group", DELETE_VISIBILITY_GROUP.into()),
+    ]
+}
