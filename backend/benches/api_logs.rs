@@ -2,10 +2,13 @@
 //! Run with `cargo bench -p backend --bench api_logs`.
 //!
 //! Generates `PORTCULLIS_BENCH_LOG_ROWS` rows (default 1,000,000) spread over the last 30 days,
-//! with batched multi-row inserts in transactions, on a temporary SQLite file and on a fresh
+//! oldest first as in production, with batched multi-row inserts in transactions and no VACUUM
+//! afterwards (only ANALYZE), on a temporary SQLite file and on a fresh
 //! PostgreSQL database (`PORTCULLIS_BENCH_PG_URL`, default `postgres://postgres@127.0.0.1:5432`;
 //! skipped when it cannot be reached), then measures through the service functions, as a super
 //! admin (no scope condition):
+//!
+//! `PORTCULLIS_BENCH_DBS=sqlite` (or `postgres`) runs one of the two.
 //!
 //! - `api_logs/<db>/stats_24h`: every statistic of `apiLogStats` for the last 24 hours;
 //! - `api_logs/<db>/first_page/<filter>`: the first page (50 rows and `totalCount`) of `apiLogs`
@@ -61,9 +64,21 @@ fn tenants() -> Tenants {
     Tenants { companies, users }
 }
 
-fn make_row(rng: &mut StdRng, t: &Tenants, now: OffsetDateTime) -> api_log::ActiveModel {
-    let age_us = rng.random_range(0..30 * 86_400 * 1_000_000i64);
-    let time = now - Duration::microseconds(age_us);
+/// The span the rows cover.
+const SPAN_US: i64 = 30 * 86_400 * 1_000_000;
+
+/// Row `i` of `n`: rows come oldest first, as the writer inserts them in production (so a day's
+/// rows sit together in the table), each at a random instant within its share of the span.
+fn make_row(
+    rng: &mut StdRng,
+    t: &Tenants,
+    now: OffsetDateTime,
+    i: usize,
+    n: usize,
+) -> api_log::ActiveModel {
+    let step = (SPAN_US / n.max(1) as i64).max(1);
+    let age_us = SPAN_US - i as i64 * step - rng.random_range(0..step);
+    let time = now - Duration::microseconds(age_us.max(0));
     let (method, endpoint) = ENDPOINTS[rng.random_range(0..ENDPOINTS.len())];
     // Companies are unevenly active (the square skews towards the first ones).
     let c = ((rng.random::<f64>().powi(2)) * t.companies.len() as f64) as usize;
@@ -118,7 +133,10 @@ async fn fill(db: &DatabaseConnection, t: &Tenants, n: usize) {
                 break;
             }
             let batch = left.min(1_000);
-            let rows: Vec<_> = (0..batch).map(|_| make_row(&mut rng, t, now)).collect();
+            let done = n - left;
+            let rows: Vec<_> = (done..done + batch)
+                .map(|i| make_row(&mut rng, t, now, i, n))
+                .collect();
             api_log::Entity::insert_many(rows)
                 .exec(&txn)
                 .await
@@ -237,7 +255,17 @@ fn measure(c: &mut Criterion, rt: &tokio::runtime::Runtime, name: &str, db: &Dat
     group.finish();
 }
 
+/// Whether `PORTCULLIS_BENCH_DBS` (comma-separated, default `sqlite,postgres`) names `db`.
+fn wanted(db: &str) -> bool {
+    std::env::var("PORTCULLIS_BENCH_DBS")
+        .map(|v| v.split(',').any(|d| d.trim() == db))
+        .unwrap_or(true)
+}
+
 fn sqlite(c: &mut Criterion) {
+    if !wanted("sqlite") {
+        return;
+    }
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let path = std::env::temp_dir().join(format!("pc_bench_logs_{}.db", Uuid::now_v7().simple()));
     let db = rt
@@ -256,6 +284,9 @@ fn sqlite(c: &mut Criterion) {
 }
 
 fn postgres(c: &mut Criterion) {
+    if !wanted("postgres") {
+        return;
+    }
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let base = std::env::var("PORTCULLIS_BENCH_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())

@@ -11,6 +11,7 @@ mod m20261125_000005_api_keys;
 mod m20261125_000006_api_credentials;
 mod m20261125_000007_api_key_rotation;
 mod m20261201_000008_api_logs;
+mod m20261202_000009_api_logs_stats_index;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_api_credentials::Migration),
             Box::new(m20261125_000007_api_key_rotation::Migration),
             Box::new(m20261201_000008_api_logs::Migration),
+            Box::new(m20261202_000009_api_logs_stats_index::Migration),
         ]
     }
 }

@@ -165,6 +165,21 @@ impl Captured {
     }
 }
 
+/// Longest endpoint kept. A route template is short; an unmatched path is the caller's and could
+/// be kilobytes long, which PostgreSQL refuses in an index entry (about 2.7 KB): one such row
+/// would fail its whole batch. The full path stays in `uri`.
+pub const ENDPOINT_MAX_CHARS: usize = 256;
+/// Longest method kept (extension methods are arbitrary tokens), for the same reason.
+pub const METHOD_MAX_CHARS: usize = 32;
+
+/// The first `max` characters of `text`, with `…` when it was longer.
+fn cap_chars(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+    }
+}
+
 /// Cuts a text at `max` bytes (on a character boundary), saying how long the body was.
 fn truncate(mut text: String, max: usize, total: usize) -> String {
     if text.len() <= max && total <= max {
@@ -258,7 +273,7 @@ async fn record(State(c): State<Arc<Capture>>, req: Request, next: Next) -> Resp
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ci| ci.0.ip());
     let request_ip = super::client_ip::resolve(peer, req.headers(), &c.trusted_proxies);
-    let method = req.method().to_string();
+    let method = cap_chars(req.method().as_str(), METHOD_MAX_CHARS);
     let uri = redact::uri(req.uri());
     let request_headers = redact::headers(req.headers());
     let (parts, body) = req.into_parts();
@@ -298,8 +313,11 @@ async fn record(State(c): State<Arc<Capture>>, req: Request, next: Next) -> Resp
         .extensions()
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| path.clone());
-    let exception = resp.extensions().get::<Exception>().map(|e| e.0.clone());
+        .unwrap_or_else(|| cap_chars(&path, ENDPOINT_MAX_CHARS));
+    let exception = resp
+        .extensions()
+        .get::<Exception>()
+        .map(|e| truncate(e.0.clone(), c.body_max, e.0.len()));
     let status = resp.status();
     let identity = decision.identity.clone().unwrap_or_default();
     let row = api_log::Model {
@@ -364,6 +382,13 @@ mod tests {
     use axum::routing::{get, post};
     use std::time::Duration;
     use tower::ServiceExt;
+
+    #[test]
+    fn cap_chars_keeps_short_text_and_marks_cuts() {
+        assert_eq!(cap_chars("/api/v1/company", 256), "/api/v1/company");
+        assert_eq!(cap_chars("ééééé", 3), "ééé…");
+        assert_eq!(cap_chars("abc", 3), "abc");
+    }
 
     fn app(max: usize) -> (Router, writer::Queue) {
         let (sink, queue) = writer::channel(

@@ -62,6 +62,16 @@ impl Identity {
         }
     }
 
+    /// A Partner API client that authenticated at an OAuth endpoint.
+    pub fn of_client(cred: &crate::entity::api_credential::Model) -> Self {
+        Self {
+            company_id: Some(cred.company_id),
+            user_id: None,
+            credential_kind: Some("api_credential"),
+            credential_id: Some(cred.id),
+        }
+    }
+
     /// A user's identity: through a personal token when the principal carries one, else a session.
     pub fn of_principal(principal: &Principal) -> Self {
         let company_id = match principal.tenant {

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::error::AppError;
+use crate::logs::{Decision, Identity};
 
 /// The registered error codes (RFC 6749 §5.2), plus `server_error` for our own failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +85,42 @@ impl OAuthError {
         match e {
             AppError::Internal(cause) => Self::server_error(cause),
             _ => Self::invalid_client(basic),
+        }
+    }
+}
+
+impl OAuthError {
+    /// The guard a refusal stands for in the request log: failed client authentication is
+    /// `authenticate`, a scope beyond the client's role is `permission`, a malformed request is
+    /// the `oauth` endpoint's own refusal, and our failure is an `error` (not a denial).
+    pub fn guard(&self) -> &'static str {
+        match self.code {
+            OAuthErrorCode::InvalidClient => "authenticate",
+            OAuthErrorCode::InvalidScope | OAuthErrorCode::UnauthorizedClient => "permission",
+            OAuthErrorCode::InvalidRequest
+            | OAuthErrorCode::InvalidGrant
+            | OAuthErrorCode::UnsupportedGrantType => "oauth",
+            OAuthErrorCode::ServerError => "error",
+        }
+    }
+}
+
+/// An OAuth endpoint's answer with its [`Decision`] for the request log: who the client proved
+/// to be (if it got that far), and `allowed` or the refusal's guard and description.
+pub fn decided(result: Result<Response, OAuthError>, client: Option<Identity>) -> Response {
+    match result {
+        Ok(mut resp) => {
+            resp.extensions_mut().insert(Decision::allowed(client));
+            resp
+        }
+        Err(e) => {
+            let decision = Decision {
+                denied: Some((e.guard(), e.description.clone())),
+                identity: client,
+            };
+            let mut resp = e.into_response();
+            resp.extensions_mut().insert(decision);
+            resp
         }
     }
 }

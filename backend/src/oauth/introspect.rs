@@ -10,18 +10,25 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::error::AppError;
-use crate::oauth::errors::{OAuthError, no_store};
+use crate::logs::Identity;
+use crate::oauth::errors::{OAuthError, decided, no_store};
 use crate::oauth::token::{audience, issuer, verify_access_token};
 use crate::oauth::{ClientCredentials, Form};
 use crate::state::{App, AppState};
 
-async fn handle(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Response, OAuthError> {
+async fn handle(
+    app: &App,
+    headers: &HeaderMap,
+    body: &[u8],
+    who: &mut Option<Identity>,
+) -> Result<Response, OAuthError> {
     let form = Form::parse(headers, body)?;
-    let client = ClientCredentials::from_request(headers, &form)?;
+    let creds = ClientCredentials::from_request(headers, &form)?;
     let token = form
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("the token parameter is required"))?;
-    let cred = client.authenticate(app).await?;
+    let cred = creds.authenticate(app).await?;
+    *who = Some(Identity::of_client(&cred));
     let body = match verify_access_token(app, token).await {
         Ok(a) if a.client_id == cred.client_id => json!({
             "active": true,
@@ -50,7 +57,7 @@ pub async fn introspect(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    handle(&state.app, &headers, &body)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
+    let mut client = None;
+    let result = handle(&state.app, &headers, &body, &mut client).await;
+    decided(result, client)
 }

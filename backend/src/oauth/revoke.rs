@@ -15,18 +15,25 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use time::OffsetDateTime;
 
 use crate::entity::revoked_access_token;
-use crate::oauth::errors::{OAuthError, no_store};
+use crate::logs::Identity;
+use crate::oauth::errors::{OAuthError, decided, no_store};
 use crate::oauth::token::decode_claims;
 use crate::oauth::{ClientCredentials, Form};
 use crate::state::{App, AppState};
 
-async fn handle(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Response, OAuthError> {
+async fn handle(
+    app: &App,
+    headers: &HeaderMap,
+    body: &[u8],
+    who: &mut Option<Identity>,
+) -> Result<Response, OAuthError> {
     let form = Form::parse(headers, body)?;
-    let client = ClientCredentials::from_request(headers, &form)?;
+    let creds = ClientCredentials::from_request(headers, &form)?;
     let token = form
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("the token parameter is required"))?;
-    let cred = client.authenticate(app).await?;
+    let cred = creds.authenticate(app).await?;
+    *who = Some(Identity::of_client(&cred));
     // `token_type_hint` may be ignored (§2.1): access tokens are the only kind there is.
     if let Ok(claims) = decode_claims(app, token)
         && claims.client_id == cred.client_id
@@ -56,7 +63,7 @@ async fn handle(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Response,
 
 /// `POST /oauth/revoke`.
 pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    handle(&state.app, &headers, &body)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
+    let mut client = None;
+    let result = handle(&state.app, &headers, &body, &mut client).await;
+    decided(result, client)
 }

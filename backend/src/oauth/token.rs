@@ -25,8 +25,9 @@ use uuid::Uuid;
 use crate::auth::last_used::CredentialKind;
 use crate::entity::{api_credential, revoked_access_token};
 use crate::error::{AppError, AppResult};
+use crate::logs::Identity;
 use crate::oauth::cache;
-use crate::oauth::errors::{OAuthError, OAuthErrorCode, no_store};
+use crate::oauth::errors::{OAuthError, OAuthErrorCode, decided, no_store};
 use crate::oauth::{ClientCredentials, Form};
 use crate::service::api_credentials;
 use crate::state::{App, AppState};
@@ -285,8 +286,10 @@ async fn grant(
     app: &App,
     client: &ClientCredentials,
     scope: Option<&str>,
+    who: &mut Option<Identity>,
 ) -> Result<(String, AccessClaims), OAuthError> {
     let cred = client.authenticate(app).await?;
+    *who = Some(Identity::of_client(&cred));
     let granted = api_credentials::role_permissions(&app.db, &cred).await?;
     let scopes = select_scopes(&granted, scope)?;
     Ok(issue(app, &cred, &scopes)?)
@@ -305,11 +308,17 @@ pub async fn client_credentials_grant(
         app,
         &ClientCredentials::from_parts(client_id, client_secret),
         scope,
+        &mut None,
     )
     .await
 }
 
-async fn handle(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Response, OAuthError> {
+async fn handle(
+    app: &App,
+    headers: &HeaderMap,
+    body: &[u8],
+    who: &mut Option<Identity>,
+) -> Result<Response, OAuthError> {
     let form = Form::parse(headers, body)?;
     let grant_type = form
         .get("grant_type")
@@ -321,7 +330,7 @@ async fn handle(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Response,
             "only grant_type=client_credentials is supported",
         ));
     }
-    let (jwt, claims) = grant(app, &client, form.get("scope")).await?;
+    let (jwt, claims) = grant(app, &client, form.get("scope"), who).await?;
     let mut resp = axum::Json(json!({
         "access_token": jwt,
         "token_type": "Bearer",
@@ -335,9 +344,9 @@ async fn handle(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<Response,
 
 /// `POST /oauth/token`.
 pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    handle(&state.app, &headers, &body)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
+    let mut client = None;
+    let result = handle(&state.app, &headers, &body, &mut client).await;
+    decided(result, client)
 }
 
 #[cfg(test)]

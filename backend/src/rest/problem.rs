@@ -167,6 +167,11 @@ pub struct ProblemDetails {
     #[serde(skip)]
     #[schema(ignore)]
     headers: HeaderMap,
+    /// The hidden cause of an internal error, for the request log's `exception` column only
+    /// (secrets redacted); never in the body.
+    #[serde(skip)]
+    #[schema(ignore)]
+    exception: Option<String>,
 }
 
 /// A problem, boxed so that `Result<T, Problem>` stays small on the success path.
@@ -210,6 +215,7 @@ impl Problem {
             detail: None,
             extensions: Map::new(),
             headers,
+            exception: None,
         }))
     }
 
@@ -241,6 +247,13 @@ impl Problem {
     pub fn internal() -> Self {
         Self::bare(ProblemKind::Internal)
     }
+
+    /// An internal error whose cause goes to the request log (redacted), not to the caller.
+    pub fn internal_because(cause: &anyhow::Error) -> Self {
+        let mut p = Self::internal();
+        p.exception = Some(crate::logs::redact::text(&format!("{cause:#}")));
+        p
+    }
 }
 
 impl IntoResponse for Problem {
@@ -259,6 +272,9 @@ impl IntoResponse for Problem {
         resp.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
         resp.extensions_mut().insert(summary);
+        if let Some(cause) = self.0.exception {
+            resp.extensions_mut().insert(crate::logs::Exception(cause));
+        }
         resp.headers_mut().extend(self.0.headers);
         resp
     }
@@ -294,7 +310,7 @@ impl From<AppError> for Problem {
             }
             AppError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
-                Problem::internal()
+                Problem::internal_because(&cause)
             }
         }
     }

@@ -16,18 +16,19 @@
 //! status-class breakdown.
 //!
 //! **Percentiles** are nearest-rank (the value at rank ⌈p·n⌉ in ascending order), computed by the
-//! database with `ORDER BY response_time_us LIMIT 1 OFFSET k` on both backends, so SQLite and
-//! PostgreSQL give the same answer. Every statistic is one aggregate query over the filtered
-//! range, served by the `(filter column, time)` indexes; the queries run concurrently.
+//! database with `ROW_NUMBER() OVER (ORDER BY response_time_us)` on both backends, so SQLite and
+//! PostgreSQL give the same answer. Every statistic is an aggregate query over the filtered
+//! range, served by the covering `time` index (or a narrower `(filter column, time)` index); the
+//! queries run concurrently.
 
 use std::collections::HashMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 use serde::{Deserialize, Serialize};
 use shared::permissions as perm;
@@ -541,7 +542,8 @@ pub fn bucket_seconds(range: Duration) -> i64 {
 }
 
 #[derive(FromQueryResult)]
-struct ClassRow {
+struct BucketClassRow {
+    bucket: i64,
     class: i32,
     n: i64,
 }
@@ -568,37 +570,64 @@ struct CompanyRow {
 }
 
 #[derive(FromQueryResult)]
-struct BucketRow {
-    bucket: i64,
+struct RankRow {
+    rn: i64,
     n: i64,
-    errors: i64,
+    response_time_us: i64,
 }
 
 fn count_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
-/// The value at nearest rank ⌈p·n⌉ (p in percent), or `None` when there are no rows.
-async fn percentile(
-    db: &impl ConnectionTrait,
-    cond: Condition,
-    total: u64,
-    percent: u64,
-) -> AppResult<Option<i64>> {
-    if total == 0 {
-        return Ok(None);
-    }
-    let rank = Ord::max((total * percent).div_ceil(100), 1);
-    Ok(api_log::Entity::find()
+/// The latency percentiles of the dashboard, in percent.
+const PERCENTILES: [i64; 3] = [50, 95, 99];
+
+/// Nearest rank ⌈p·n/100⌉, at least 1. The SQL of [`percentiles`] computes the same.
+fn nearest_rank(n: i64, percent: i64) -> i64 {
+    Ord::max((n * percent + 99) / 100, 1)
+}
+
+/// p50, p95 and p99 by nearest rank, in one query: one sort of the range's response times
+/// (a window numbers them), keeping only the three ranks.
+async fn percentiles(db: &impl ConnectionTrait, cond: Condition) -> Result<Latency, DbErr> {
+    let ranked = api_log::Entity::find()
         .select_only()
         .column(api_log::Column::ResponseTimeUs)
+        .column_as(
+            Expr::cust("ROW_NUMBER() OVER (ORDER BY response_time_us)"),
+            "rn",
+        )
+        .column_as(Expr::cust("COUNT(*) OVER ()"), "n")
         .filter(cond)
-        .order_by_asc(api_log::Column::ResponseTimeUs)
-        .offset(rank - 1)
-        .limit(1)
-        .into_tuple::<i64>()
-        .one(db)
-        .await?)
+        .into_query();
+    let ranks = PERCENTILES
+        .iter()
+        .map(|p| format!("(n * {p} + 99) / 100"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let query = Query::select()
+        .columns([
+            Alias::new("rn"),
+            Alias::new("n"),
+            Alias::new("response_time_us"),
+        ])
+        .from_subquery(ranked, Alias::new("ranked"))
+        .and_where(Expr::cust(format!("rn IN ({ranks})")))
+        .to_owned();
+    let rows = RankRow::find_by_statement(db.get_database_backend().build(&query))
+        .all(db)
+        .await?;
+    let at = |percent: i64| {
+        rows.iter()
+            .find(|r| r.rn == nearest_rank(r.n, percent))
+            .map(|r| r.response_time_us)
+    };
+    Ok(Latency {
+        p50_us: at(PERCENTILES[0]),
+        p95_us: at(PERCENTILES[1]),
+        p99_us: at(PERCENTILES[2]),
+    })
 }
 
 /// The dashboard's statistics for the filtered range.
@@ -613,6 +642,12 @@ pub async fn stats(
 }
 
 /// [`stats`] for a scope and filter already checked.
+///
+/// Five aggregate queries, run concurrently, each an index-only scan of the range over the
+/// covering `(time, status_code, response_time_us, method, endpoint, company_id)` index when no
+/// other index is narrower: requests per (bucket, status class), which gives the totals, the
+/// status classes and the series; the top endpoints; the slowest endpoints; the most active
+/// companies; and the percentiles.
 pub async fn stats_in_scope(
     db: &impl ConnectionTrait,
     scope: &Scope,
@@ -624,12 +659,21 @@ pub async fn stats_in_scope(
     let base = || api_log::Entity::find().filter(cond.clone());
     let count = || Expr::cust("COUNT(*)");
 
-    let classes = base()
+    let bucket = bucket_seconds(f.to - f.from);
+    let bucket_expr = match backend {
+        DbBackend::Postgres => {
+            format!("CAST(floor(extract(epoch FROM \"time\") / {bucket}) * {bucket} AS BIGINT)")
+        }
+        _ => format!("(CAST(strftime('%s', \"time\") AS INTEGER) / {bucket}) * {bucket}"),
+    };
+    let per_bucket = base()
         .select_only()
+        .column_as(Expr::cust(bucket_expr.clone()), "bucket")
         .column_as(Expr::cust("status_code / 100"), "class")
         .column_as(count(), "n")
+        .group_by(Expr::cust(bucket_expr))
         .group_by(Expr::cust("status_code / 100"))
-        .into_model::<ClassRow>()
+        .into_model::<BucketClassRow>()
         .all(db);
     let top = base()
         .select_only()
@@ -672,46 +716,27 @@ pub async fn stats_in_scope(
         .limit(TOP)
         .into_model::<CompanyRow>()
         .all(db);
-    let bucket = bucket_seconds(f.to - f.from);
-    let bucket_expr = match backend {
-        DbBackend::Postgres => {
-            format!("CAST(floor(extract(epoch FROM \"time\") / {bucket}) * {bucket} AS BIGINT)")
-        }
-        _ => format!("(CAST(strftime('%s', \"time\") AS INTEGER) / {bucket}) * {bucket}"),
-    };
-    let series = base()
-        .select_only()
-        .column_as(Expr::cust(bucket_expr.clone()), "bucket")
-        .column_as(count(), "n")
-        .column_as(
-            Expr::cust("CAST(SUM(CASE WHEN status_code >= 500 THEN 1 ELSE 0 END) AS BIGINT)"),
-            "errors",
-        )
-        .group_by(Expr::cust(bucket_expr))
-        .into_model::<BucketRow>()
-        .all(db);
+    let latency = percentiles(db, cond.clone());
 
-    let (classes, top, slowest, companies, series) =
-        tokio::try_join!(classes, top, slowest, companies, series)?;
-
-    let total: u64 = classes.iter().map(|r| count_u64(r.n)).sum();
-    let errors: u64 = classes
-        .iter()
-        .filter(|r| r.class >= 5)
-        .map(|r| count_u64(r.n))
-        .sum();
-    let (p50, p95, p99) = tokio::try_join!(
-        percentile(db, cond.clone(), total, 50),
-        percentile(db, cond.clone(), total, 95),
-        percentile(db, cond.clone(), total, 99),
-    )?;
+    let (per_bucket, top, slowest, companies, latency) =
+        tokio::try_join!(per_bucket, top, slowest, companies, latency)?;
 
     let names = company_names(db, companies.iter().map(|c| c.company_id)).await?;
-    let mut status_classes: Vec<ClassCount> = classes
+    let mut by_class: HashMap<i32, u64> = HashMap::new();
+    for r in &per_bucket {
+        *by_class.entry(r.class).or_default() += count_u64(r.n);
+    }
+    let total: u64 = by_class.values().sum();
+    let errors: u64 = by_class
+        .iter()
+        .filter(|(class, _)| **class >= 5)
+        .map(|(_, n)| n)
+        .sum();
+    let mut status_classes: Vec<ClassCount> = by_class
         .into_iter()
-        .map(|r| ClassCount {
-            status_class: format!("{}xx", r.class),
-            count: count_u64(r.n),
+        .map(|(class, count)| ClassCount {
+            status_class: format!("{class}xx"),
+            count,
         })
         .collect();
     status_classes.sort_by(|a, b| a.status_class.cmp(&b.status_class));
@@ -747,14 +772,23 @@ pub async fn stats_in_scope(
             })
             .collect(),
         status_classes,
-        latency: Latency {
-            p50_us: p50,
-            p95_us: p95,
-            p99_us: p99,
-        },
+        latency,
         bucket_seconds: bucket,
-        series: fill_series(f.from, f.to, bucket, &series),
+        series: fill_series(f.from, f.to, bucket, &series_rows(&per_bucket)),
     })
+}
+
+/// Requests and errors (status ≥ 500) per bucket start.
+fn series_rows(rows: &[BucketClassRow]) -> HashMap<i64, (u64, u64)> {
+    let mut out: HashMap<i64, (u64, u64)> = HashMap::new();
+    for r in rows {
+        let e = out.entry(r.bucket).or_default();
+        e.0 += count_u64(r.n);
+        if r.class >= 5 {
+            e.1 += count_u64(r.n);
+        }
+    }
+    out
 }
 
 /// Every bucket of the range, zero where the database found no row.
@@ -762,18 +796,14 @@ fn fill_series(
     from: OffsetDateTime,
     to: OffsetDateTime,
     bucket: i64,
-    rows: &[BucketRow],
+    by_start: &HashMap<i64, (u64, u64)>,
 ) -> Vec<SeriesPoint> {
-    let by_start: HashMap<i64, &BucketRow> = rows.iter().map(|r| (r.bucket, r)).collect();
     let first = from.unix_timestamp().div_euclid(bucket) * bucket;
     let last = (to.unix_timestamp() - 1).div_euclid(bucket) * bucket;
     let mut out = Vec::new();
     let mut start = first;
     while start <= last {
-        let (requests, errors) = by_start
-            .get(&start)
-            .map(|r| (count_u64(r.n), count_u64(r.errors)))
-            .unwrap_or((0, 0));
+        let (requests, errors) = by_start.get(&start).copied().unwrap_or((0, 0));
         if let Ok(bucket_start) = OffsetDateTime::from_unix_timestamp(start) {
             out.push(SeriesPoint {
                 bucket_start,
@@ -869,7 +899,7 @@ mod tests {
     fn series_covers_the_range() {
         let from = datetime!(2026-12-01 10:30 UTC);
         let to = datetime!(2026-12-01 13:00 UTC);
-        let pts = fill_series(from, to, 3_600, &[]);
+        let pts = fill_series(from, to, 3_600, &HashMap::new());
         let starts: Vec<_> = pts.iter().map(|p| p.bucket_start).collect();
         assert_eq!(
             starts,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use backend::config::ServeArgs;
 use backend::entity::api_log;
 use reqwest::StatusCode;
-use sea_orm::{Database, EntityTrait, PaginatorTrait};
+use sea_orm::{ConnectionTrait, Database, EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -363,6 +363,60 @@ async fn decisions_name_the_guard(app: &TestApp) {
 }
 db_test!(decisions_name_the_guard);
 
+/// OAuth endpoints log the client that authenticated and refusals by the guard they stand for.
+async fn oauth_rows_name_the_client(app: &TestApp) {
+    let w = world(app).await;
+    let a = Uuid::parse_str(&w.a).expect("uuid");
+    // `world` obtained an access token for company A.
+    let ok = row_where(app, "the token grant", |r| {
+        r.endpoint == "/oauth/token" && r.status_code == 200
+    })
+    .await;
+    assert_eq!(ok.decision, "allowed");
+    assert_eq!(ok.company_id, Some(a));
+    assert_eq!(ok.credential_kind.as_deref(), Some("api_credential"));
+    assert!(ok.credential_id.is_some());
+
+    let resp = app
+        .client
+        .post(app.url("/oauth/token"))
+        .basic_auth("cli_unknown", Some("pcs_wrong"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let denied = row_where(app, "the refused grant", |r| {
+        r.endpoint == "/oauth/token" && r.status_code == 401
+    })
+    .await;
+    assert_eq!(
+        denied.decision,
+        "authenticate: client authentication failed"
+    );
+    assert_eq!(denied.denied_by.as_deref(), Some("authenticate"));
+    assert_eq!(denied.company_id, None);
+
+    let resp = app
+        .client
+        .post(app.url("/oauth/token"))
+        .form(&[("grant_type", "password")])
+        .basic_auth("cli_unknown", Some("pcs_wrong"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let bad = row_where(app, "the unsupported grant", |r| {
+        r.endpoint == "/oauth/token" && r.status_code == 400
+    })
+    .await;
+    assert_eq!(
+        bad.decision,
+        "oauth: only grant_type=client_credentials is supported"
+    );
+}
+db_test!(oauth_rows_name_the_client);
+
 /// The SPA's session traffic on /graphql is not logged; a personal token's is.
 async fn graphql_logs_personal_tokens_only(app: &TestApp) {
     let w = world(app).await;
@@ -443,6 +497,66 @@ async fn bodies_are_truncated(app: &TestApp) {
     assert!(body.starts_with(&logged[..100]));
 }
 configured_test!(bodies_are_truncated, small_bodies);
+
+/// An unmatched path of several kilobytes is logged: its endpoint is cut (PostgreSQL refuses
+/// an index entry that long, which would fail the whole batch) and the `uri` keeps it all. The
+/// request after it is logged too, so the batch went through.
+async fn a_huge_unmatched_path_is_logged(app: &TestApp) {
+    // Random hex, so that PostgreSQL cannot compress it under its index entry limit.
+    let noise: String = (0..250)
+        .map(|_| format!("{:032x}", rand::random::<u128>()))
+        .collect();
+    let long = format!("/api/v1/{noise}");
+    let resp = app
+        .client
+        .get(app.url(&long))
+        .send()
+        .await
+        .expect("request");
+    assert!(resp.status().is_client_error(), "{}", resp.status());
+    app.client
+        .get(app.url("/api/v1/company"))
+        .send()
+        .await
+        .expect("request");
+    let rows = wait_for(app, "both rows", |r| r.len() >= 2).await;
+    let row = rows
+        .iter()
+        .find(|r| r.uri == long)
+        .expect("the long request's row");
+    assert_eq!(row.endpoint.chars().count(), 257, "{}", row.endpoint);
+    assert!(row.endpoint.ends_with('…') && long.starts_with(row.endpoint.trim_end_matches('…')));
+    assert!(rows.iter().any(|r| r.endpoint == "/api/v1/company"));
+}
+db_test!(a_huge_unmatched_path_is_logged);
+
+/// A 500 records its hidden cause in `exception` (the caller sees only "Internal error").
+async fn internal_errors_record_their_cause(app: &TestApp) {
+    let w = world(app).await;
+    app.state()
+        .app
+        .db
+        .execute_unprepared("DROP TABLE time_off")
+        .await
+        .expect("drop a table under the server");
+    let resp = app
+        .client
+        .get(app.url("/api/v1/time-off"))
+        .bearer_auth(&w.pat)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body = resp.text().await.expect("body");
+    assert!(
+        !body.contains("time_off"),
+        "the cause leaked to the caller: {body}"
+    );
+    let row = row_where(app, "the 500", |r| r.status_code == 500).await;
+    let exception = row.exception.expect("exception");
+    assert!(exception.contains("time_off"), "{exception}");
+}
+db_test!(internal_errors_record_their_cause);
 
 fn paused_writer(c: &mut ServeArgs) {
     c.log_channel_capacity = 1;
