@@ -10,9 +10,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::registry::Registry;
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::{DatabaseConnection, DbBackend, EntityTrait};
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -170,24 +171,42 @@ async fn run(db: DatabaseConnection, mut queue: Queue, mut stop: oneshot::Receiv
     }
 }
 
-/// Writes what is queued, batch by batch, until the queue is empty.
+/// Inserts written at once. Each insert is one commit: on PostgreSQL that is a WAL flush, so
+/// several inserts on separate pool connections overlap their flushes (group commit) and the
+/// writer keeps up with more traffic; SQLite has a single writer, so more would only wait on its
+/// lock. Measured with `benches/log_writer.rs` (README, Performance).
+fn inserts_in_flight(db: &DatabaseConnection) -> usize {
+    match db.get_database_backend() {
+        DbBackend::Postgres => PG_INSERTS_IN_FLIGHT,
+        _ => 1,
+    }
+}
+
+/// See [`inserts_in_flight`].
+const PG_INSERTS_IN_FLIGHT: usize = 4;
+
+/// Writes what is queued, a batch per insert, until the queue is empty.
 async fn drain(db: &DatabaseConnection, queue: &mut Queue) {
-    let mut batch = Vec::with_capacity(queue.config.batch_size.min(MAX_ROWS_PER_INSERT));
+    let per_insert = queue.config.batch_size.min(MAX_ROWS_PER_INSERT);
+    let in_flight = inserts_in_flight(db);
+    let round = per_insert * in_flight;
+    let mut rows = Vec::with_capacity(round.min(queue.config.capacity));
     loop {
-        batch.clear();
-        while batch.len() < queue.config.batch_size {
+        rows.clear();
+        while rows.len() < round {
             match queue.rx.try_recv() {
-                Ok(row) => batch.push(row),
+                Ok(row) => rows.push(row),
                 Err(_) => break,
             }
         }
-        if batch.is_empty() {
+        if rows.is_empty() {
             return;
         }
-        for chunk in batch.chunks(MAX_ROWS_PER_INSERT) {
-            write(db, chunk, &queue.metrics).await;
-        }
-        if batch.len() < queue.config.batch_size {
+        let metrics = &queue.metrics;
+        futures_util::stream::iter(rows.chunks(per_insert))
+            .for_each_concurrent(in_flight, |chunk| write(db, chunk, metrics))
+            .await;
+        if rows.len() < round {
             return;
         }
     }
