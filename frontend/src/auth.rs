@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use serde::Deserialize;
+use shared::{forms, roles::RoleKind};
 
 const TOKEN_KEY: &str = "portcullis.session";
 
@@ -95,6 +96,27 @@ impl Auth {
 
     pub fn is_hub(&self) -> bool {
         self.me.with(|m| m.as_ref().is_some_and(Me::is_hub))
+    }
+
+    /// The kind of the signed-in user (platform, reseller or company staff): what they may
+    /// create and manage follows from it (see `shared::forms::creatable_user_kinds`).
+    pub fn kind(&self) -> RoleKind {
+        self.me.with(|m| {
+            m.as_ref().map_or(RoleKind::Company, |m| {
+                forms::user_kind(m.company.is_some(), m.reseller.is_some())
+            })
+        })
+    }
+
+    /// The reseller of reseller staff.
+    pub fn reseller(&self) -> Option<Named> {
+        self.me
+            .with(|m| m.as_ref().and_then(|m| m.reseller.clone()))
+    }
+
+    /// The signed-in user's id.
+    pub fn user_id(&self) -> Option<String> {
+        self.me.with(|m| m.as_ref().map(|m| m.id.clone()))
     }
 
     /// The company of a company user.

@@ -5,6 +5,8 @@
 
 use crate::access::ApiAccessType;
 use crate::limits::{self, ValidationError};
+use crate::permissions as p;
+use crate::roles::RoleKind;
 
 /// A whole number typed in a field: trimmed; a clear message when it is not one.
 fn whole_number(field: &'static str, label: &str, text: &str) -> Result<i32, ValidationError> {
@@ -96,6 +98,90 @@ pub fn company_settings(
     }
 }
 
+/// The kinds of user the signed-in user may create, in the order the New user form offers them.
+/// `home` is the kind of the signed-in user (platform, reseller or company staff); `can` says
+/// whether they hold a permission. The server has the same rules (`service::users`): only
+/// platform staff create platform staff, reseller staff are placed in a reseller one can see
+/// (`resellers.read`), company users in a company one can see (`companies.read` from the hub, a
+/// company user's own company otherwise). Offering only these keeps doomed choices off screen.
+pub fn creatable_user_kinds(home: RoleKind, can: impl Fn(&str) -> bool) -> Vec<RoleKind> {
+    if !can(p::USERS_CREATE) {
+        return Vec::new();
+    }
+    match home {
+        RoleKind::Company => vec![RoleKind::Company],
+        RoleKind::Reseller | RoleKind::Platform => {
+            let mut kinds = Vec::new();
+            if home == RoleKind::Platform {
+                kinds.push(RoleKind::Platform);
+            }
+            if can(p::RESELLERS_READ) {
+                kinds.push(RoleKind::Reseller);
+            }
+            if can(p::COMPANIES_READ) {
+                kinds.push(RoleKind::Company);
+            }
+            kinds
+        }
+    }
+}
+
+/// The kind of an existing user, from where they belong: it decides which roles they can be
+/// given (the server keeps a user's company or reseller when the role changes).
+pub fn user_kind(has_company: bool, has_reseller: bool) -> RoleKind {
+    match (has_company, has_reseller) {
+        (true, _) => RoleKind::Company,
+        (false, true) => RoleKind::Reseller,
+        (false, false) => RoleKind::Platform,
+    }
+}
+
+/// How the New user form names a kind of user.
+pub fn user_kind_label(kind: RoleKind) -> &'static str {
+    match kind {
+        RoleKind::Platform => "Platform staff",
+        RoleKind::Reseller => "Reseller staff",
+        RoleKind::Company => "Company user",
+    }
+}
+
+/// Where a new user is placed: the `companyId` and `resellerId` of `createUser`'s input.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserPlacement {
+    pub company_id: Option<String>,
+    pub reseller_id: Option<String>,
+}
+
+/// The New user form's reseller / company choice for a kind of user, checked as the server
+/// checks it: platform staff get neither, reseller staff a reseller, company users a company
+/// (blank means not chosen). The error names the field the form shows it under.
+pub fn user_placement(
+    kind: RoleKind,
+    reseller_id: Option<&str>,
+    company_id: Option<&str>,
+) -> Result<UserPlacement, ValidationError> {
+    let chosen = |id: Option<&str>| {
+        id.map(str::trim)
+            .filter(|id| !id.is_empty())
+            .map(str::to_string)
+    };
+    match kind {
+        RoleKind::Platform => Ok(UserPlacement::default()),
+        RoleKind::Reseller => chosen(reseller_id)
+            .map(|r| UserPlacement {
+                company_id: None,
+                reseller_id: Some(r),
+            })
+            .ok_or_else(|| ValidationError::new("resellerId", "Choose a reseller.")),
+        RoleKind::Company => chosen(company_id)
+            .map(|c| UserPlacement {
+                company_id: Some(c),
+                reseller_id: None,
+            })
+            .ok_or_else(|| ValidationError::new("companyId", "Choose a company.")),
+    }
+}
+
 /// A required name field (trimmed), with the server's rule.
 pub fn name(field: &'static str, text: &str) -> Result<String, ValidationError> {
     limits::name(field, text)
@@ -161,6 +247,73 @@ pub fn date_of(rfc3339: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hub_staff_create_what_their_permissions_allow() {
+        let all = |_: &str| true;
+        assert_eq!(
+            creatable_user_kinds(RoleKind::Platform, all),
+            vec![RoleKind::Platform, RoleKind::Reseller, RoleKind::Company]
+        );
+        // Reseller staff never create platform staff.
+        assert_eq!(
+            creatable_user_kinds(RoleKind::Reseller, all),
+            vec![RoleKind::Reseller, RoleKind::Company]
+        );
+        // Company users create users of their own company only, whatever else they hold.
+        assert_eq!(
+            creatable_user_kinds(RoleKind::Company, all),
+            vec![RoleKind::Company]
+        );
+        let no_resellers = |k: &str| k != p::RESELLERS_READ;
+        assert_eq!(
+            creatable_user_kinds(RoleKind::Platform, no_resellers),
+            vec![RoleKind::Platform, RoleKind::Company]
+        );
+        let no_create = |k: &str| k != p::USERS_CREATE;
+        assert!(creatable_user_kinds(RoleKind::Platform, no_create).is_empty());
+        assert!(creatable_user_kinds(RoleKind::Company, no_create).is_empty());
+    }
+
+    #[test]
+    fn an_existing_users_kind_follows_where_they_belong() {
+        assert_eq!(user_kind(true, false), RoleKind::Company);
+        assert_eq!(user_kind(false, true), RoleKind::Reseller);
+        assert_eq!(user_kind(false, false), RoleKind::Platform);
+        assert_eq!(user_kind_label(RoleKind::Reseller), "Reseller staff");
+    }
+
+    #[test]
+    fn placement_sends_only_what_the_kind_needs() {
+        assert_eq!(
+            user_placement(RoleKind::Platform, Some("r1"), Some("c1")),
+            Ok(UserPlacement::default())
+        );
+        assert_eq!(
+            user_placement(RoleKind::Reseller, Some("r1"), Some("c1")),
+            Ok(UserPlacement {
+                company_id: None,
+                reseller_id: Some("r1".into())
+            })
+        );
+        assert_eq!(
+            user_placement(RoleKind::Company, Some("r1"), Some(" c1 ")),
+            Ok(UserPlacement {
+                company_id: Some("c1".into()),
+                reseller_id: None
+            })
+        );
+        let e = user_placement(RoleKind::Reseller, Some("  "), Some("c1")).unwrap_err();
+        assert_eq!(
+            (e.field, e.message.as_str()),
+            ("resellerId", "Choose a reseller.")
+        );
+        let e = user_placement(RoleKind::Company, Some("r1"), None).unwrap_err();
+        assert_eq!(
+            (e.field, e.message.as_str()),
+            ("companyId", "Choose a company.")
+        );
+    }
 
     #[test]
     fn company_rate_limit_is_capped_by_the_reseller() {

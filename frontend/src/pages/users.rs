@@ -1,11 +1,12 @@
-//! Users: searchable, paginated list; "New user" (e-mail, name, password, role, and for hub staff
-//! the company); edit a user's name, role and visibility groups; deactivate (asks first: every
+//! Users: searchable, paginated list; "New user" (platform staff, reseller staff or a company
+//! user, as far as the signed-in user may create them: e-mail, name, password, role, reseller or
+//! company, visibility groups); edit a user's name, role and visibility groups; deactivate (asks first: every
 //! session and token of theirs stops at once) and reactivate.
 
 use leptos::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
-use shared::{forms, limits, permissions as p};
+use shared::{forms, limits, permissions as p, roles::RoleKind};
 
 use super::{PAGE_SIZE, non_blank};
 use crate::{
@@ -16,7 +17,7 @@ use crate::{
         CompanyPicker, ConfirmDialog, EmptyState, ErrorBanner, FieldError, Loading, Modal, Pager,
         PagerState,
     },
-    queries::{self, Connection, Role, User, VisibilityGroup},
+    queries::{self, Connection, IdName, Role, User, VisibilityGroup},
 };
 
 #[derive(Clone, Deserialize)]
@@ -27,6 +28,11 @@ struct UsersData {
 #[derive(Clone, Deserialize)]
 struct RolesData {
     roles: Vec<Role>,
+}
+
+#[derive(Clone, Deserialize)]
+struct ResellersData {
+    resellers: Connection<IdName>,
 }
 
 #[derive(Clone, Deserialize)]
@@ -188,37 +194,177 @@ pub fn UsersPage() -> impl IntoView {
     .into_any()
 }
 
-/// The roles a user of this company can be given (built-in company roles and custom ones).
-fn company_roles(
+/// The roles a user of `kind` can be given: for company users those of their company (built-in
+/// company roles and its custom ones), for hub staff the built-in roles of that kind.
+fn assignable_roles(
+    kind: Signal<RoleKind>,
     company: RwSignal<Option<String>>,
 ) -> LocalResource<Result<Vec<Role>, Vec<shared::graphql::Error>>> {
     LocalResource::new(move || {
+        let kind = kind.get();
         let company_id = company.get();
         async move {
-            let Some(id) = company_id else {
-                return Ok(Vec::new());
+            let variables = match (kind, company_id) {
+                (RoleKind::Company, None) => return Ok(Vec::new()),
+                (RoleKind::Company, Some(id)) => json!({ "companyId": id }),
+                _ => json!({}),
             };
-            api::call::<_, RolesData>(&queries::roles(), json!({ "companyId": id }))
+            api::call::<_, RolesData>(&queries::roles(), variables)
                 .await
                 .map(|d| {
                     d.roles
                         .into_iter()
-                        .filter(|r| r.kind == "company")
+                        .filter(|r| r.kind == kind.as_str())
                         .collect()
                 })
         }
     })
 }
 
+/// Checkboxes for the visibility groups of `company`; `chosen` holds the ticked groups' ids.
+#[component]
+fn GroupChecks(company: RwSignal<Option<String>>, chosen: RwSignal<Vec<String>>) -> impl IntoView {
+    let groups = LocalResource::new(move || {
+        let company_id = company.get();
+        async move {
+            let Some(id) = company_id else {
+                return Ok(Vec::new());
+            };
+            api::call::<_, GroupsData>(&queries::visibility_groups(), json!({ "companyId": id }))
+                .await
+                .map(|d| d.visibility_groups)
+        }
+    });
+    view! {
+        <p class="hint">"None: the user sees every employee the role allows."</p>
+        {move || match groups.get() {
+            None => view! { <Loading /> }.into_any(),
+            Some(Err(e)) => view! { <ErrorBanner message=api::first_message(&e) /> }.into_any(),
+            Some(Ok(list)) if list.is_empty() => view! { <p class="muted">"This company has no visibility groups."</p> }.into_any(),
+            Some(Ok(list)) => list
+                .into_iter()
+                .map(|g| {
+                    let gid = g.id.clone();
+                    let gid2 = g.id.clone();
+                    view! {
+                        <label class="check">
+                            <input
+                                type="checkbox"
+                                prop:checked=move || chosen.with(|c| c.contains(&gid))
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    let gid = gid2.clone();
+                                    chosen.update(|c| {
+                                        c.retain(|x| *x != gid);
+                                        if on {
+                                            c.push(gid);
+                                        }
+                                    });
+                                }
+                            />
+                            <span>{format!("{} ({})", g.name, g.departments.join(", "))}</span>
+                        </label>
+                    }
+                })
+                .collect_view()
+                .into_any(),
+        }}
+    }
+}
+
+/// Lets platform staff pick a reseller (the first one is preselected); reseller staff's own
+/// reseller is fixed and only named.
+#[component]
+fn ResellerPicker(
+    selected: RwSignal<Option<String>>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let auth = auth::use_auth();
+    if let Some(own) = auth.reseller() {
+        selected.set(Some(own.id.clone()));
+        return view! {
+            <div class="field">
+                <span class="label">"Reseller"</span>
+                <p data-testid="user-reseller-fixed">{own.name}</p>
+            </div>
+        }
+        .into_any();
+    }
+    let resellers = LocalResource::new(move || async move {
+        api::call::<_, ResellersData>(&queries::resellers(), json!({ "first": 200 }))
+            .await
+            .map(|d| d.resellers.nodes)
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = resellers.get()
+            && selected.with_untracked(Option::is_none)
+            && let Some(first) = list.first()
+        {
+            selected.set(Some(first.id.clone()));
+        }
+    });
+    view! {
+        <div class="field">
+            <label for="user-reseller">"Reseller"</label>
+            {move || match resellers.get() {
+                None => view! { <Loading label="Loading resellers…" /> }.into_any(),
+                Some(Err(e)) => view! { <ErrorBanner message=api::first_message(&e) /> }.into_any(),
+                Some(Ok(list)) => view! {
+                    <select
+                        id="user-reseller"
+                        aria-describedby="user-reseller-error"
+                        aria-invalid=move || error.with(Option::is_some).to_string()
+                        on:change=move |ev| selected.set(Some(event_target_value(&ev)))
+                    >
+                        {list
+                            .into_iter()
+                            .map(|r| {
+                                let is = selected.get_untracked().as_deref() == Some(r.id.as_str());
+                                view! { <option value=r.id.clone() selected=is>{r.name.clone()}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                }
+                .into_any(),
+            }}
+            <FieldError id="user-reseller-error" message=error />
+        </div>
+    }
+    .into_any()
+}
+
+/// "New user": first what kind of user (only the kinds the signed-in user may create, see
+/// `forms::creatable_user_kinds`), then where they belong (reseller or company), then who they
+/// are and their role.
 #[component]
 fn NewUserDialog(on_close: Callback<()>, on_saved: Callback<()>) -> impl IntoView {
+    let auth = auth::use_auth();
+    let kinds = forms::creatable_user_kinds(auth.kind(), |k| auth.can(k));
+    // Company users stay the default: they are what most new users are.
+    let kind = RwSignal::new(
+        kinds
+            .iter()
+            .copied()
+            .find(|k| *k == RoleKind::Company)
+            .or_else(|| kinds.first().copied())
+            .unwrap_or(RoleKind::Company),
+    );
     let company = RwSignal::new(None::<String>);
+    let reseller = RwSignal::new(None::<String>);
     let email = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let role_id = RwSignal::new(String::new());
+    let groups_chosen = RwSignal::new(Vec::<String>::new());
     let errors = RwSignal::new(FormErrors::default());
-    let roles = company_roles(company);
+    let roles = assignable_roles(kind.into(), company);
+    // Another kind or company offers other roles and groups: a choice made before no longer holds.
+    Effect::new(move |_| {
+        kind.track();
+        company.track();
+        role_id.set(String::new());
+        groups_chosen.set(Vec::new());
+    });
     let save = Action::new_local(|variables: &serde_json::Value| {
         let variables = variables.clone();
         async move { api::call::<_, serde_json::Value>(&queries::create_user(), variables).await }
@@ -231,6 +377,7 @@ fn NewUserDialog(on_close: Callback<()>, on_saved: Callback<()>) -> impl IntoVie
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut found = FormErrors::default();
+        let k = kind.get_untracked();
         let e = limits::email(&email.get_untracked());
         let n = forms::name("name", &name.get_untracked());
         let pw = password.get_untracked();
@@ -239,9 +386,19 @@ fn NewUserDialog(on_close: Callback<()>, on_saved: Callback<()>) -> impl IntoVie
         } else {
             limits::password(&pw)
         };
-        for err in [e.as_ref().err(), n.as_ref().err(), pw_check.as_ref().err()]
-            .into_iter()
-            .flatten()
+        let place = forms::user_placement(
+            k,
+            reseller.get_untracked().as_deref(),
+            company.get_untracked().as_deref(),
+        );
+        for err in [
+            place.as_ref().err(),
+            e.as_ref().err(),
+            n.as_ref().err(),
+            pw_check.as_ref().err(),
+        ]
+        .into_iter()
+        .flatten()
         {
             found.fields.insert(err.field.into(), err.message.clone());
         }
@@ -252,19 +409,58 @@ fn NewUserDialog(on_close: Callback<()>, on_saved: Callback<()>) -> impl IntoVie
                 .insert("roleId".into(), "Choose a role.".into());
         }
         errors.set(found.clone());
-        if let (true, Ok(e), Ok(n)) = (found.is_empty(), e, n) {
-            let mut input = json!({ "email": e, "name": n, "roleId": role, "companyId": company.get_untracked() });
+        if let (true, Ok(place), Ok(e), Ok(n)) = (found.is_empty(), place, e, n) {
+            let mut input = json!({
+                "email": e,
+                "name": n,
+                "roleId": role,
+                "companyId": place.company_id,
+                "resellerId": place.reseller_id,
+            });
+            if k == RoleKind::Company {
+                input["visibilityGroupIds"] = json!(groups_chosen.get_untracked());
+            }
             if !pw.is_empty() {
                 input["password"] = json!(pw);
             }
             save.dispatch(json!({ "input": input }));
         }
     };
+    let kind_choices = (kinds.len() > 1).then(|| {
+        view! {
+            <fieldset class="field">
+                <legend>"Kind of user"</legend>
+                {kinds
+                    .iter()
+                    .map(|&k| {
+                        view! {
+                            <label class="check">
+                                <input
+                                    type="radio"
+                                    name="user-kind"
+                                    prop:checked=move || kind.get() == k
+                                    on:change=move |_| kind.set(k)
+                                />
+                                <span>{forms::user_kind_label(k)}</span>
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+        }
+    });
     view! {
         <Modal title="New user" on_close=on_close>
             <form on:submit=on_submit novalidate>
                 {move || errors.get().general.first().cloned().map(|m| view! { <ErrorBanner message=m /> })}
-                <CompanyPicker selected=company />
+                {kind_choices}
+                <Show when=move || kind.get() == RoleKind::Reseller>
+                    <ResellerPicker selected=reseller error=Signal::derive(move || errors.get().field("resellerId")) />
+                </Show>
+                <Show when=move || kind.get() == RoleKind::Company>
+                    <CompanyPicker selected=company />
+                    <FieldError id="user-company-error" message=Signal::derive(move || errors.get().field("companyId")) />
+                </Show>
                 <div class="field">
                     <label for="user-email">"E-mail"</label>
                     <input id="user-email" type="email" autofocus aria-describedby="user-email-error" bind:value=email />
@@ -302,7 +498,11 @@ fn NewUserDialog(on_close: Callback<()>, on_saved: Callback<()>) -> impl IntoVie
                                 <option value="">"Choose a role…"</option>
                                 {list
                                     .into_iter()
-                                    .map(|r| view! { <option value=r.id.clone()>{r.name.clone()}</option> })
+                                    .map(|r| {
+                                        // Reloaded lists keep showing the choice still held.
+                                        let selected = role_id.get_untracked() == r.id;
+                                        view! { <option value=r.id.clone() selected=selected>{r.name.clone()}</option> }
+                                    })
                                     .collect_view()}
                             </select>
                         }
@@ -310,6 +510,13 @@ fn NewUserDialog(on_close: Callback<()>, on_saved: Callback<()>) -> impl IntoVie
                     }}
                     <FieldError id="user-role-error" message=Signal::derive(move || errors.get().field("roleId")) />
                 </div>
+                <Show when=move || kind.get() == RoleKind::Company>
+                    <fieldset class="field">
+                        <legend>"Visibility groups"</legend>
+                        <GroupChecks company=company chosen=groups_chosen />
+                        <FieldError id="user-groups-error" message=Signal::derive(move || errors.get().field("visibilityGroupIds")) />
+                    </fieldset>
+                </Show>
                 <div class="form-actions">
                     <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
                     <button type="submit" class="button primary" disabled=move || save.pending().get()>"Create user"</button>
@@ -319,9 +526,14 @@ fn NewUserDialog(on_close: Callback<()>, on_saved: Callback<()>) -> impl IntoVie
     }
 }
 
+/// Edits a user: name and role (a role of the user's own kind: the server keeps where a user
+/// belongs), for company users also visibility groups; deactivates and reactivates. Nobody
+/// changes their own role (the server refuses), so the role is not offered for oneself.
 #[component]
 fn EditUserDialog(user: User, on_close: Callback<()>, on_saved: Callback<()>) -> impl IntoView {
+    let auth = auth::use_auth();
     let company = RwSignal::new(user.company.as_ref().map(|c| c.id.clone()));
+    let kind = forms::user_kind(user.company.is_some(), user.reseller.is_some());
     let name = RwSignal::new(user.name.clone());
     let role_id = RwSignal::new(user.role.id.clone());
     let groups_chosen = RwSignal::new(
@@ -333,18 +545,7 @@ fn EditUserDialog(user: User, on_close: Callback<()>, on_saved: Callback<()>) ->
     let active = user.active;
     let confirm_deactivate = RwSignal::new(false);
     let errors = RwSignal::new(FormErrors::default());
-    let roles = company_roles(company);
-    let groups = LocalResource::new(move || {
-        let company_id = company.get();
-        async move {
-            let Some(id) = company_id else {
-                return Ok(Vec::new());
-            };
-            api::call::<_, GroupsData>(&queries::visibility_groups(), json!({ "companyId": id }))
-                .await
-                .map(|d| d.visibility_groups)
-        }
-    });
+    let roles = assignable_roles(Signal::stored(kind), company);
     let id = user.id.clone();
     let save = Action::new_local(move |input: &serde_json::Value| {
         let variables = json!({ "id": id, "input": input });
@@ -356,6 +557,7 @@ fn EditUserDialog(user: User, on_close: Callback<()>, on_saved: Callback<()>) ->
         None => {}
     });
     let is_company_user = user.company.is_some();
+    let role_editable = auth.user_id().as_deref() != Some(user.id.as_str());
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let n = match forms::name("name", &name.get_untracked()) {
@@ -363,8 +565,10 @@ fn EditUserDialog(user: User, on_close: Callback<()>, on_saved: Callback<()>) ->
             Err(e) => return errors.set(FormErrors::from_validation(e)),
         };
         let mut input = json!({ "name": n });
-        if is_company_user {
+        if role_editable {
             input["roleId"] = json!(role_id.get_untracked());
+        }
+        if is_company_user {
             input["visibilityGroupIds"] = json!(groups_chosen.get_untracked());
         }
         save.dispatch(input);
@@ -378,14 +582,14 @@ fn EditUserDialog(user: User, on_close: Callback<()>, on_saved: Callback<()>) ->
                     <input id="edit-user-name" type="text" autofocus aria-describedby="edit-user-name-error" bind:value=name />
                     <FieldError id="edit-user-name-error" message=Signal::derive(move || errors.get().field("name")) />
                 </div>
-                <Show when=move || is_company_user>
+                <Show when=move || role_editable>
                     <div class="field">
                         <label for="edit-user-role">"Role"</label>
                         {move || match roles.get() {
                             None => view! { <Loading label="Loading roles…" /> }.into_any(),
                             Some(Err(e)) => view! { <ErrorBanner message=api::first_message(&e) /> }.into_any(),
                             Some(Ok(list)) => view! {
-                                <select id="edit-user-role" on:change=move |ev| role_id.set(event_target_value(&ev))>
+                                <select id="edit-user-role" aria-describedby="edit-user-role-error" on:change=move |ev| role_id.set(event_target_value(&ev))>
                                     {list
                                         .into_iter()
                                         .map(|r| {
@@ -399,41 +603,12 @@ fn EditUserDialog(user: User, on_close: Callback<()>, on_saved: Callback<()>) ->
                         }}
                         <FieldError id="edit-user-role-error" message=Signal::derive(move || errors.get().field("roleId")) />
                     </div>
+                </Show>
+                <Show when=move || is_company_user>
                     <fieldset class="field">
                         <legend>"Visibility groups"</legend>
-                        <p class="hint">"None: the user sees every employee the role allows."</p>
-                        {move || match groups.get() {
-                            None => view! { <Loading /> }.into_any(),
-                            Some(Err(e)) => view! { <ErrorBanner message=api::first_message(&e) /> }.into_any(),
-                            Some(Ok(list)) if list.is_empty() => view! { <p class="muted">"This company has no visibility groups."</p> }.into_any(),
-                            Some(Ok(list)) => list
-                                .into_iter()
-                                .map(|g| {
-                                    let gid = g.id.clone();
-                                    let gid2 = g.id.clone();
-                                    view! {
-                                        <label class="check">
-                                            <input
-                                                type="checkbox"
-                                                prop:checked=move || groups_chosen.with(|c| c.contains(&gid))
-                                                on:change=move |ev| {
-                                                    let on = event_target_checked(&ev);
-                                                    let gid = gid2.clone();
-                                                    groups_chosen.update(|c| {
-                                                        c.retain(|x| *x != gid);
-                                                        if on {
-                                                            c.push(gid);
-                                                        }
-                                                    });
-                                                }
-                                            />
-                                            <span>{format!("{} ({})", g.name, g.departments.join(", "))}</span>
-                                        </label>
-                                    }
-                                })
-                                .collect_view()
-                                .into_any(),
-                        }}
+                        <GroupChecks company=company chosen=groups_chosen />
+                        <FieldError id="edit-user-groups-error" message=Signal::derive(move || errors.get().field("visibilityGroupIds")) />
                     </fieldset>
                 </Show>
                 <div class="form-actions spread">
