@@ -14,7 +14,10 @@ use crate::{
     api::{self, FormErrors},
     app::Forbidden,
     auth,
-    components::{EmptyState, ErrorBanner, FieldError, Loading, Modal, Pager, PagerState},
+    components::{
+        EmptyState, ErrorBanner, FieldError, Loading, Modal, PageHead, Pager, PagerState,
+        SearchToolbar,
+    },
     queries::{self, Company, Connection, Reseller},
 };
 
@@ -60,33 +63,21 @@ pub fn CompaniesPage() -> impl IntoView {
 
     view! {
         <section class="page">
-            <header class="page-head">
-                <div>
-                    <h1>"Companies"</h1>
-                    <p class="muted">"API access, rate limits and feature flags of each company."</p>
-                </div>
-                <Show when=move || auth.can(p::COMPANIES_CREATE)>
-                    <button type="button" class="button primary" on:click=move |_| creating.set(true)>
-                        "New company"
-                    </button>
-                </Show>
-            </header>
-            <div class="toolbar">
-                <label class="sr-only" for="company-search">"Search companies"</label>
-                <input
-                    id="company-search"
-                    type="search"
-                    placeholder="Search by name…"
-                    prop:value=move || search.get()
-                    on:input=move |ev| {
-                        search.set(event_target_value(&ev));
-                        pager.set(PagerState::default());
-                    }
-                />
-                <span class="muted count">
-                    {move || page().map(|c| format!("{} companies", forms::thousands(c.total_count)))}
-                </span>
-            </div>
+            <PageHead
+                title="Companies"
+                subtitle="API access, rate limits and feature flags of each company."
+                action_label="New company"
+                can_act=Signal::derive(move || auth.can(p::COMPANIES_CREATE))
+                on_action=Callback::new(move |_| creating.set(true))
+            />
+            <SearchToolbar
+                id="company-search"
+                label="Search companies"
+                placeholder="Search by name…"
+                search=search
+                pager=pager
+                count=Signal::derive(move || page().map(|c| format!("{} companies", forms::thousands(c.total_count))))
+            />
             {move || match list.get() {
                 None => view! { <Loading /> }.into_any(),
                 Some(Err(errors)) => view! { <ErrorBanner message=api::first_message(&errors) /> }.into_any(),

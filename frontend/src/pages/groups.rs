@@ -11,7 +11,7 @@ use crate::{
     app::Forbidden,
     auth,
     components::{
-        CompanyPicker, ConfirmDialog, EmptyState, ErrorBanner, FieldError, Loading, Modal,
+        CompanyPicker, ConfirmDialog, EmptyState, ErrorBanner, FieldError, Loading, Modal, PageHead,
     },
     queries::{self, VisibilityGroup},
 };
@@ -63,20 +63,14 @@ pub fn GroupsPage() -> impl IntoView {
 
     view! {
         <section class="page">
-            <header class="page-head">
-                <div>
-                    <h1>"Visibility groups"</h1>
-                    <p class="muted">
-                        "Users in a group see only employees of its departments, and so do their tokens. \
-                         Users in no group see everything their role allows."
-                    </p>
-                </div>
-                <Show when=move || can_edit() && company.get().is_some()>
-                    <button type="button" class="button primary" on:click=move |_| editing.set(Some(None))>
-                        "New group"
-                    </button>
-                </Show>
-            </header>
+            <PageHead
+                title="Visibility groups"
+                subtitle="Users in a group see only employees of its departments, and so do their tokens. \
+                          Users in no group see everything their role allows."
+                action_label="New group"
+                can_act=Signal::derive(move || can_edit() && company.get().is_some())
+                on_action=Callback::new(move |_| editing.set(Some(None)))
+            />
             <CompanyPicker selected=company />
             {move || error.get().map(|m| view! { <ErrorBanner message=m /> })}
             {move || match groups.get() {

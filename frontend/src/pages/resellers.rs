@@ -12,7 +12,10 @@ use crate::{
     api::{self, FormErrors},
     app::Forbidden,
     auth,
-    components::{EmptyState, ErrorBanner, FieldError, Loading, Modal, Pager, PagerState},
+    components::{
+        EmptyState, ErrorBanner, FieldError, Loading, Modal, PageHead, Pager, PagerState,
+        SearchToolbar,
+    },
     queries::{self, Connection, Reseller},
 };
 
@@ -52,33 +55,21 @@ pub fn ResellersPage() -> impl IntoView {
 
     view! {
         <section class="page">
-            <header class="page-head">
-                <div>
-                    <h1>"Resellers"</h1>
-                    <p class="muted">"Each reseller's rate-limit ceiling caps its companies' limits."</p>
-                </div>
-                <Show when=move || auth.can(p::RESELLERS_CREATE)>
-                    <button type="button" class="button primary" on:click=move |_| creating.set(true)>
-                        "New reseller"
-                    </button>
-                </Show>
-            </header>
-            <div class="toolbar">
-                <label class="sr-only" for="reseller-search">"Search resellers"</label>
-                <input
-                    id="reseller-search"
-                    type="search"
-                    placeholder="Search by name…"
-                    prop:value=move || search.get()
-                    on:input=move |ev| {
-                        search.set(event_target_value(&ev));
-                        pager.set(PagerState::default());
-                    }
-                />
-                <span class="muted count">
-                    {move || page().map(|c| format!("{} resellers", forms::thousands(c.total_count)))}
-                </span>
-            </div>
+            <PageHead
+                title="Resellers"
+                subtitle="Each reseller's rate-limit ceiling caps its companies' limits."
+                action_label="New reseller"
+                can_act=Signal::derive(move || auth.can(p::RESELLERS_CREATE))
+                on_action=Callback::new(move |_| creating.set(true))
+            />
+            <SearchToolbar
+                id="reseller-search"
+                label="Search resellers"
+                placeholder="Search by name…"
+                search=search
+                pager=pager
+                count=Signal::derive(move || page().map(|c| format!("{} resellers", forms::thousands(c.total_count))))
+            />
             {move || match list.get() {
                 None => view! { <Loading /> }.into_any(),
                 Some(Err(e)) => view! { <ErrorBanner message=api::first_message(&e) /> }.into_any(),

@@ -14,7 +14,7 @@ use crate::{
     app::Forbidden,
     auth,
     components::{
-        CompanyPicker, ConfirmDialog, EmptyState, ErrorBanner, FieldError, Loading, Modal,
+        CompanyPicker, ConfirmDialog, EmptyState, ErrorBanner, FieldError, Loading, Modal, PageHead,
     },
     queries::{self, Role},
 };
@@ -65,19 +65,13 @@ pub fn RolesPage() -> impl IntoView {
 
     view! {
         <section class="page">
-            <header class="page-head">
-                <div>
-                    <h1>"Roles"</h1>
-                    <p class="muted">
-                        "A role is a named set of permissions. Create a custom role to give a user (and their tokens) only what they need."
-                    </p>
-                </div>
-                <Show when=move || can_edit() && company.get().is_some()>
-                    <button type="button" class="button primary" on:click=move |_| editing.set(Some(None))>
-                        "New role"
-                    </button>
-                </Show>
-            </header>
+            <PageHead
+                title="Roles"
+                subtitle="A role is a named set of permissions. Create a custom role to give a user (and their tokens) only what they need."
+                action_label="New role"
+                can_act=Signal::derive(move || can_edit() && company.get().is_some())
+                on_action=Callback::new(move |_| editing.set(Some(None)))
+            />
             <CompanyPicker selected=company />
             {move || error.get().map(|m| view! { <ErrorBanner message=m /> })}
             {move || match roles.get() {

@@ -14,8 +14,8 @@ use crate::{
     app::Forbidden,
     auth,
     components::{
-        CompanyPicker, ConfirmDialog, EmptyState, ErrorBanner, FieldError, Loading, Modal, Pager,
-        PagerState,
+        CompanyPicker, ConfirmDialog, EmptyState, ErrorBanner, FieldError, Loading, Modal,
+        PageHead, Pager, PagerState, SearchToolbar,
     },
     queries::{self, Connection, IdName, Role, User, VisibilityGroup},
 };
@@ -70,33 +70,21 @@ pub fn UsersPage() -> impl IntoView {
 
     view! {
         <section class="page">
-            <header class="page-head">
-                <div>
-                    <h1>"Users"</h1>
-                    <p class="muted">"Who can sign in, with which role, limited to which departments."</p>
-                </div>
-                <Show when=move || auth.can(p::USERS_CREATE)>
-                    <button type="button" class="button primary" on:click=move |_| creating.set(true)>
-                        "New user"
-                    </button>
-                </Show>
-            </header>
-            <div class="toolbar">
-                <label class="sr-only" for="user-search">"Search users"</label>
-                <input
-                    id="user-search"
-                    type="search"
-                    placeholder="Search by name or e-mail…"
-                    prop:value=move || search.get()
-                    on:input=move |ev| {
-                        search.set(event_target_value(&ev));
-                        pager.set(PagerState::default());
-                    }
-                />
-                <span class="muted count">
-                    {move || page().map(|c| format!("{} users", forms::thousands(c.total_count)))}
-                </span>
-            </div>
+            <PageHead
+                title="Users"
+                subtitle="Who can sign in, with which role, limited to which departments."
+                action_label="New user"
+                can_act=Signal::derive(move || auth.can(p::USERS_CREATE))
+                on_action=Callback::new(move |_| creating.set(true))
+            />
+            <SearchToolbar
+                id="user-search"
+                label="Search users"
+                placeholder="Search by name or e-mail…"
+                search=search
+                pager=pager
+                count=Signal::derive(move || page().map(|c| format!("{} users", forms::thousands(c.total_count))))
+            />
             {move || match list.get() {
                 None => view! { <Loading /> }.into_any(),
                 Some(Err(e)) => view! { <ErrorBanner message=api::first_message(&e) /> }.into_any(),
