@@ -6,10 +6,12 @@
 
 pub mod access;
 pub mod api;
+pub mod charts;
 pub mod features;
 pub mod forms;
 pub mod graphql;
 pub mod limits;
+pub mod log_filters;
 pub mod operations;
 pub mod permissions;
 pub mod roles;
