@@ -33,6 +33,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users") view=pages::UsersPage />
                     <Route path=path!("roles") view=pages::RolesPage />
                     <Route path=path!("visibility-groups") view=pages::GroupsPage />
+                    <Route path=path!("api-logs") view=pages::ApiLogsPage />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -77,6 +78,12 @@ pub const NAV: &[NavItem] = &[
         href: "/visibility-groups",
         label: "Visibility groups",
         permission: p::VISIBILITY_GROUPS_READ,
+        hub_only: false,
+    },
+    NavItem {
+        href: "/api-logs",
+        label: "API Logs",
+        permission: p::API_LOGS_VIEW,
         hub_only: false,
     },
 ];

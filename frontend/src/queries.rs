@@ -94,3 +94,119 @@ pub struct VisibilityGroup {
     pub name: String,
     pub departments: Vec<String>,
 }
+
+// ---- API Logs dashboard ---------------------------------------------------------------------
+
+/// A company as a log or a statistic names it (`name` is null once the company is deleted).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct LogCompany {
+    pub id: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct LogUser {
+    pub id: String,
+}
+
+/// A row of the log list; the detail drawer's fields are filled only by `apiLog`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiLog {
+    pub id: String,
+    pub time: String,
+    pub method: String,
+    pub uri: String,
+    pub endpoint: String,
+    pub status_code: i32,
+    pub response_time_us: i64,
+    pub decision: String,
+    pub company: Option<LogCompany>,
+    pub user: Option<LogUser>,
+    pub credential_kind: Option<String>,
+    #[serde(default)]
+    pub request_ip: Option<String>,
+    #[serde(default)]
+    pub exception: Option<String>,
+    #[serde(default)]
+    pub denied_by: Option<String>,
+    #[serde(default)]
+    pub credential_id: Option<String>,
+    #[serde(default)]
+    pub request_headers: serde_json::Value,
+    #[serde(default)]
+    pub response_headers: serde_json::Value,
+    #[serde(default)]
+    pub request_body: Option<String>,
+    #[serde(default)]
+    pub response_body: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EndpointCount {
+    pub endpoint: String,
+    pub method: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointLatency {
+    pub endpoint: String,
+    pub method: String,
+    pub avg_response_time_us: i64,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CompanyCount {
+    pub company: LogCompany,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusClassCount {
+    pub status_class: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LatencyPercentiles {
+    pub p50_us: Option<i64>,
+    pub p95_us: Option<i64>,
+    pub p99_us: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesPoint {
+    pub bucket_start: String,
+    pub requests: i64,
+    pub errors: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiLogStats {
+    pub from: String,
+    pub to: String,
+    pub total: i64,
+    pub errors: i64,
+    pub bucket_seconds: i64,
+    pub top_endpoints: Vec<EndpointCount>,
+    pub slowest_endpoints: Vec<EndpointLatency>,
+    pub most_active_companies: Vec<CompanyCount>,
+    pub status_classes: Vec<StatusClassCount>,
+    pub latency: LatencyPercentiles,
+    pub series: Vec<SeriesPoint>,
+}
+
+/// A user as the log filter offers them.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct UserName {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}

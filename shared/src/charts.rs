@@ -577,7 +577,10 @@ mod tests {
         assert_eq!(datetime_local(t, 3_600), "2026-12-02T08:40");
         let c = parse_civil("2026-12-02T08:40").expect("parses");
         assert_eq!(epoch_of(c) - 3_600, t - 30);
-        assert_eq!(parse_civil("2026-12-02T08:40:15").map(|c| c.second), Some(15));
+        assert_eq!(
+            parse_civil("2026-12-02T08:40:15").map(|c| c.second),
+            Some(15)
+        );
         assert_eq!(parse_civil("2026-12-02"), None);
         assert_eq!(parse_civil("2026-12-02T25:00"), None);
     }

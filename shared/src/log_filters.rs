@@ -490,7 +490,10 @@ mod tests {
     #[test]
     fn the_filter_bar_says_what_is_wrong() {
         assert_eq!(StatusFilter::parse(""), Ok(None));
-        assert_eq!(StatusFilter::parse(" 404 "), Ok(Some(StatusFilter::Code(404))));
+        assert_eq!(
+            StatusFilter::parse(" 404 "),
+            Ok(Some(StatusFilter::Code(404)))
+        );
         assert_eq!(StatusFilter::parse("5xx"), Ok(Some(StatusFilter::Class(5))));
         for bad in ["600", "99", "6xx", "4x", "abc"] {
             let e = StatusFilter::parse(bad).expect_err(bad);

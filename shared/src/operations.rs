@@ -211,3 +211,63 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("delete_visibility_group", DELETE_VISIBILITY_GROUP.into()),
     ]
 }
+
+// ---- API Logs dashboard (SPEC §5) ------------------------------------------------------------
+
+/// What a row of the log list shows.
+const API_LOG_ROW_FIELDS: &str = "id time method uri endpoint statusCode responseTimeUs decision \
+     company { id name } user { id } credentialKind";
+
+pub fn api_logs() -> String {
+    format!(
+        "query ApiLogs($filter: ApiLogFilter, $first: Int, $after: String) {{
+  apiLogs(filter: $filter, first: $first, after: $after) {{
+    totalCount pageInfo {{ hasNextPage endCursor }}
+    nodes {{ {API_LOG_ROW_FIELDS} }}
+  }}
+}}"
+    )
+}
+
+/// Everything of one log, for the detail drawer.
+pub fn api_log() -> String {
+    format!(
+        "query ApiLog($id: ID!) {{
+  apiLog(id: $id) {{
+    {API_LOG_ROW_FIELDS} requestIp exception deniedBy credentialId
+    requestHeaders responseHeaders requestBody responseBody
+  }}
+}}"
+    )
+}
+
+pub const API_LOG_STATS: &str = "query ApiLogStats($filter: ApiLogFilter) {
+  apiLogStats(filter: $filter) {
+    from to total errors bucketSeconds
+    topEndpoints { endpoint method count }
+    slowestEndpoints { endpoint method avgResponseTimeUs count }
+    mostActiveCompanies { company { id name } count }
+    statusClasses { statusClass count }
+    latency { p50Us p95Us p99Us }
+    series { bucketStart requests errors }
+  }
+}";
+
+/// The companies and users the filter bar offers (names only).
+pub const API_LOG_COMPANIES: &str =
+    "query ApiLogCompanies { companies(first: 200) { nodes { id name } } }";
+
+pub const API_LOG_USERS: &str = "query ApiLogUsers($companyId: ID) {
+  users(first: 200, companyId: $companyId) { nodes { id name email } }
+}";
+
+/// The API Logs dashboard's operations, by name, for the schema check.
+pub fn api_logs_operations() -> Vec<(&'static str, String)> {
+    vec![
+        ("api_logs", api_logs()),
+        ("api_log", api_log()),
+        ("api_log_stats", API_LOG_STATS.into()),
+        ("api_log_companies", API_LOG_COMPANIES.into()),
+        ("api_log_users", API_LOG_USERS.into()),
+    ]
+}

@@ -1,5 +1,6 @@
 //! One module per page of SPEC §6 (part 1: sign-in, tenancy, users, roles, visibility groups).
 
+mod api_logs;
 mod companies;
 mod company_edit;
 mod groups;
@@ -10,6 +11,7 @@ mod resellers;
 mod roles;
 mod users;
 
+pub use api_logs::ApiLogsPage;
 pub use companies::CompaniesPage;
 pub use company_edit::CompanyEditPage;
 pub use groups::GroupsPage;
