@@ -12,7 +12,7 @@ use shared::{
 use super::{Dashboard, company_name};
 use crate::{
     components::{LatencyChart, RequestsChart, StatusDonut, utc_offset_at},
-    queries::{ApiLogStats, CompanyCount, EndpointCount, EndpointLatency},
+    queries::{ApiLogStats, CompanyCount, EndpointCount, EndpointLatency, LatencyPercentiles},
 };
 
 #[component]
@@ -87,6 +87,7 @@ pub fn Overview(stats: ApiLogStats, dash: Dashboard) -> impl IntoView {
                         <section class="card" aria-labelledby="chart-latency">
                             <h2 id="chart-latency">"Response time percentiles"</h2>
                             <LatencyChart latency=stats.latency.clone() />
+                            <LatencyNote latency=stats.latency.clone() />
                         </section>
                         <SlowestEndpoints rows=stats.slowest_endpoints.clone() dash=dash />
                         <TopEndpoints rows=stats.top_endpoints.clone() dash=dash wide=!dash.is_hub />
@@ -97,6 +98,26 @@ pub fn Overview(stats: ApiLogStats, dash: Dashboard) -> impl IntoView {
                 }
             })}
     }
+}
+
+/// The percentiles in words.
+#[component]
+fn LatencyNote(latency: LatencyPercentiles) -> impl IntoView {
+    let (Some(p50), Some(p95), Some(p99)) = (latency.p50_us, latency.p95_us, latency.p99_us) else {
+        return ().into_any();
+    };
+    view! {
+        <p class="latency-note muted">
+            "Half of the requests were answered within "
+            <strong>{geo::duration_us(p50)}</strong>
+            "; 1 in 20 took longer than "
+            <strong>{geo::duration_us(p95)}</strong>
+            ", 1 in 100 longer than "
+            <strong>{geo::duration_us(p99)}</strong>
+            "."
+        </p>
+    }
+    .into_any()
 }
 
 /// The method as a coloured tag.
