@@ -66,6 +66,8 @@ pub fn RequestsChart(
     /// The range, seconds since the epoch.
     from: i64,
     to: i64,
+    /// Called with a bucket's `[start, end)` when its bar is clicked (zoom in).
+    on_select: Callback<(i64, i64)>,
 ) -> impl IntoView {
     let node = NodeRef::<leptos::html::Div>::new();
     let width = use_width(node, 640.0);
@@ -139,13 +141,14 @@ pub fn RequestsChart(
                 let y_total = y.map(*requests as f64);
                 let y_err = y.map(*errors as f64);
                 let title = format!(
-                    "{}: {} requests, {} errors",
+                    "{}: {} requests, {} errors (click to zoom in)",
                     geo::bucket_label(*t, bucket_seconds, utc_offset_at(*t)),
                     shared::forms::thousands(*requests),
                     shared::forms::thousands(*errors)
                 );
+                let bucket = (*t, *t + bucket_seconds);
                 view! {
-                    <g class="bar-group">
+                    <g class="bar-group" on:click=move |_| on_select.run(bucket)>
                         <title>{title}</title>
                         <rect class="hit" x=band.start + i as f64 * band.step y=top width=band.step height=h - bottom - top />
                         <rect class="bar requests" x=bx y=y_total width=bw height=(h - bottom - y_total).max(0.0) rx=1.5 />

@@ -39,6 +39,12 @@ pub fn Overview(stats: ApiLogStats, dash: Dashboard) -> impl IntoView {
         geo::date_time_label(to, offset)
     );
     let empty = stats.total == 0;
+    let on_bucket = Callback::new(move |(start, end): (i64, i64)| {
+        dash.update(|f| {
+            f.from = Some(start);
+            f.to = Some(end);
+        });
+    });
     let on_class = Callback::new(move |class: String| {
         let status = StatusFilter::parse(&class).ok().flatten();
         dash.update(|f| f.status = status);
@@ -78,6 +84,7 @@ pub fn Overview(stats: ApiLogStats, dash: Dashboard) -> impl IntoView {
                                 bucket_seconds=stats.bucket_seconds
                                 from=from
                                 to=to
+                                on_select=on_bucket
                             />
                         </section>
                         <section class="card" aria-labelledby="chart-status">
