@@ -109,6 +109,8 @@ test("a super admin finds a company's requests, narrows them, reads one and expo
   await expect(auth).toContainText("[REDACTED]");
   await expect(drawer.getByTestId("response-headers")).toContainText("application/problem+json");
   await expect(drawer).not.toContainText(traffic.token);
+  // The drawer is fixed to the window: picture it from the top of the page.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await pageScreenshot(page, testInfo, "api-logs-drawer");
   await page.keyboard.press("Escape");
   await expect(drawer).toHaveCount(0);

@@ -254,7 +254,7 @@ pub fn LatencyChart(latency: LatencyPercentiles) -> impl IntoView {
                 {grid}
                 <line class="axis" x1=left x2=left y1=top y2=axis_y />
                 {bars}
-                <text class="tick" x=w - right + 4.0 y=axis_y + 16.0>"ms"</text>
+                <text class="tick" x=left - 8.0 y=axis_y + 16.0 text-anchor="end">"ms"</text>
             </svg>
         }
     };
