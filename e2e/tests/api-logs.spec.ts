@@ -119,7 +119,7 @@ test("a super admin finds a company's requests, narrows them, reads one and expo
 test.describe("at 390 px wide", () => {
   test.use({ viewport: { width: 390, height: 844 } });
 
-  test("a company admin reads the dashboard on a phone", async ({ page }) => {
+  test("a company admin reads the dashboard on a phone", async ({ page }, testInfo) => {
     await signIn(page, COMPANY_ADMIN);
     const logs = new LogsPage(page);
     await logs.open();
@@ -132,6 +132,10 @@ test.describe("at 390 px wide", () => {
       () => document.scrollingElement!.scrollWidth - window.innerWidth,
     );
     expect(overflow).toBeLessThanOrEqual(0);
+    // Kept with the test's results (the 1280 px pictures are in e2e/screenshots/).
+    const phone = testInfo.outputPath("api-logs-390.png");
+    await page.screenshot({ path: phone, fullPage: true });
+    await testInfo.attach("api-logs-390", { path: phone, contentType: "image/png" });
     await logs.rows().first().click();
     await expect(logs.drawer()).toBeVisible();
     await logs.drawer().getByRole("button", { name: "Close" }).click();
