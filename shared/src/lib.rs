@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod api;
+pub mod datetime;
 pub mod features;
 pub mod forms;
 pub mod graphql;
