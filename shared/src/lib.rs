@@ -11,6 +11,7 @@ pub mod features;
 pub mod forms;
 pub mod graphql;
 pub mod limits;
+pub mod openapi;
 pub mod operations;
 pub mod permissions;
 pub mod roles;
