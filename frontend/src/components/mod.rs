@@ -7,9 +7,13 @@ mod dialog;
 mod feature_flags;
 mod list_page;
 mod states;
+mod tokens;
 
 pub use company_picker::CompanyPicker;
 pub use dialog::{ConfirmDialog, Modal};
 pub use feature_flags::FeatureFlagRow;
 pub use list_page::{PageHead, SearchToolbar};
 pub use states::{EmptyState, ErrorBanner, FieldError, Loading, Pager, PagerState};
+pub use tokens::{
+    API_DOCS_URL, NewTokenForm, RevokeWording, TOKENS_HELP, TokenCreatedDialog, TokenList,
+};

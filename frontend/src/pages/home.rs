@@ -12,6 +12,10 @@ fn describe(href: &str) -> &'static str {
         "/users" => "Who can sign in, with which role and visibility groups.",
         "/roles" => "Named permission sets, including custom least-privilege roles.",
         "/visibility-groups" => "Limit users (and their tokens) to some departments.",
+        "/tokens" => "Your personal access tokens for third-party API calls.",
+        "/global-settings/api-management" => {
+            "API Management: API URLs, integration tokens, API docs."
+        }
         _ => "",
     }
 }
