@@ -41,7 +41,7 @@ test("a super admin lists the API URLs, creates a token with an expiration and d
   await expect(mgmt.endpoint("GET", "/api/v1/employees")).toHaveCount(1);
   await expect(mgmt.endpoint("DELETE", "/api/v1/employees/{id}")).toHaveCount(1);
   await expect(mgmt.endpoint("GET", "/api/v1/documents/{id}/download")).toHaveCount(1);
-  await expect(mgmt.section("API URLs").getByRole("heading", { name: "employees" })).toBeVisible();
+  await expect(mgmt.section("API URLs").getByRole("heading", { name: "Employees" })).toBeVisible();
   await expect(page.getByTestId("api-base-url")).toHaveText(new URL("/api/v1", page.url()).href);
 
   // API usage docs.

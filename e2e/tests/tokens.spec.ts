@@ -44,6 +44,7 @@ test("a token is generated, copied, used on REST and GraphQL, filtered and revok
   await tokens.generate(name);
   await expect(tokens.createdDialog()).toContainText("it will not be shown again");
   const token = await tokens.copyToken();
+  await pageScreenshot(page, testInfo, "tokens-new-token");
   await tokens.closeCreated();
 
   // Listed masked: the public id shows, the secret never does; never used yet.

@@ -41,6 +41,21 @@ async fn endpoint_groups() -> Result<Vec<EndpointGroup>, String> {
     Ok(doc.endpoint_groups())
 }
 
+/// A tag as a heading: `time-off` → "Time off".
+fn tag_title(tag: &str) -> String {
+    let words = tag.replace(['-', '_'], " ");
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// A summary without Markdown's code quotes (the docs page renders them; this list does not).
+fn plain(summary: &str) -> String {
+    summary.replace('`', "")
+}
+
 /// This page's origin (`https://portcullis.example`), so the URLs can be copied whole.
 fn origin() -> String {
     web_sys::window()
@@ -147,7 +162,7 @@ fn ApiUrls() -> impl IntoView {
                             let labelled_by = title_id.clone();
                             view! {
                                 <section class="endpoint-group" aria-labelledby=labelled_by>
-                                    <h3 id=title_id>{g.tag.clone()}</h3>
+                                    <h3 id=title_id>{tag_title(&g.tag)}</h3>
                                     {g.description.clone().map(|d| view! { <p class="muted small">{d}</p> })}
                                     <ul class="endpoints">
                                         {g
@@ -161,7 +176,7 @@ fn ApiUrls() -> impl IntoView {
                                                         </span>
                                                         " "
                                                         <code class="endpoint-path">{e.path.clone()}</code>
-                                                        {e.summary.clone().map(|s| view! { <span class="endpoint-summary muted">{s}</span> })}
+                                                        {e.summary.as_deref().map(|s| view! { <span class="endpoint-summary muted">{plain(s)}</span> })}
                                                     </li>
                                                 }
                                             })
