@@ -12,6 +12,8 @@ test("a super admin sees every section", async ({ page }) => {
     "Roles",
     "Visibility groups",
     "API Logs",
+    "Partner API Tokens",
+    "Global Settings",
   ]);
 });
 
@@ -27,7 +29,13 @@ test("a reseller admin sees the hub, without creating resellers", async ({ page 
 
 test("a company admin does not see hub pages", async ({ page }) => {
   const shell = await signIn(page, COMPANY_ADMIN);
-  await expect(shell.navLinks()).toHaveText(["Users", "Roles", "Visibility groups", "API Logs"]);
+  await expect(shell.navLinks()).toHaveText([
+    "Users",
+    "Roles",
+    "Visibility groups",
+    "API Logs",
+    "Partner API Tokens",
+  ]);
   await expect(shell.nav().getByRole("link", { name: "Companies" })).toHaveCount(0);
   await expect(shell.nav().getByRole("link", { name: "Resellers" })).toHaveCount(0);
 

@@ -34,6 +34,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("roles") view=pages::RolesPage />
                     <Route path=path!("visibility-groups") view=pages::GroupsPage />
                     <Route path=path!("api-logs") view=pages::ApiLogsPage />
+                    <Route path=path!("tokens") view=pages::TokensPage />
+                    <Route path=path!("global-settings/api-management") view=pages::ApiManagementPage />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -86,11 +88,31 @@ pub const NAV: &[NavItem] = &[
         permission: p::API_LOGS_VIEW,
         hub_only: false,
     },
+    NavItem {
+        href: "/tokens",
+        label: "Partner API Tokens",
+        permission: p::PERSONAL_TOKENS_MANAGE,
+        hub_only: false,
+    },
 ];
+
+/// Global Settings (seed 003): for super admins only, after the other entries.
+pub const GLOBAL_SETTINGS_NAV: &[NavItem] = &[NavItem {
+    href: "/global-settings/api-management",
+    label: "Global Settings",
+    permission: p::PERSONAL_TOKENS_MANAGE,
+    hub_only: true,
+}];
 
 /// The entries this user may see.
 pub fn nav_for(me: &Me) -> Vec<&'static NavItem> {
+    let global_settings = if me.is_super_admin() {
+        GLOBAL_SETTINGS_NAV
+    } else {
+        &[]
+    };
     NAV.iter()
+        .chain(global_settings)
         .filter(|item| me.can(item.permission) && (!item.hub_only || me.is_hub()))
         .collect()
 }

@@ -72,6 +72,12 @@ impl Me {
         self.company.is_none()
     }
 
+    /// Super admins are the platform's own staff (no reseller, no company): "Super admin" is the
+    /// only role of that kind, and the server treats that tenant as the whole platform.
+    pub fn is_super_admin(&self) -> bool {
+        forms::user_kind(self.company.is_some(), self.reseller.is_some()) == RoleKind::Platform
+    }
+
     /// Where this user belongs, for the shell's header.
     pub fn tenant_label(&self) -> String {
         match (&self.company, &self.reseller) {
@@ -96,6 +102,11 @@ impl Auth {
 
     pub fn is_hub(&self) -> bool {
         self.me.with(|m| m.as_ref().is_some_and(Me::is_hub))
+    }
+
+    /// Global Settings are for super admins only (seed 003).
+    pub fn is_super_admin(&self) -> bool {
+        self.me.with(|m| m.as_ref().is_some_and(Me::is_super_admin))
     }
 
     /// The kind of the signed-in user (platform, reseller or company staff): what they may

@@ -210,3 +210,24 @@ pub struct UserName {
     pub name: String,
     pub email: String,
 }
+
+/// One of the caller's personal access tokens (never the secret: `masked_token` is the prefix
+/// and public id with the secret replaced by dots).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonalAccessToken {
+    pub id: String,
+    pub name: String,
+    pub masked_token: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub expires_at: Option<String>,
+}
+
+/// `createPersonalAccessToken`: the only answer that ever holds the token itself.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedPersonalAccessToken {
+    pub token: String,
+    pub personal_access_token: PersonalAccessToken,
+}

@@ -7,11 +7,13 @@
 pub mod access;
 pub mod api;
 pub mod charts;
+pub mod datetime;
 pub mod features;
 pub mod forms;
 pub mod graphql;
 pub mod limits;
 pub mod log_filters;
+pub mod openapi;
 pub mod operations;
 pub mod permissions;
 pub mod roles;

@@ -271,3 +271,43 @@ pub fn api_logs_operations() -> Vec<(&'static str, String)> {
         ("api_log_users", API_LOG_USERS.into()),
     ]
 }
+
+// ---- personal access tokens (Partner API Tokens, Global Settings → API Management) ----------
+
+const PERSONAL_ACCESS_TOKEN_FIELDS: &str = "id name maskedToken createdAt lastUsedAt expiresAt";
+
+/// The caller's own tokens, newest first; `name` filters by part of it.
+pub fn personal_access_tokens() -> String {
+    format!(
+        "query PersonalAccessTokens($name: String) {{
+  personalAccessTokens(name: $name) {{ {PERSONAL_ACCESS_TOKEN_FIELDS} }}
+}}"
+    )
+}
+
+/// The one answer that holds the token itself.
+pub fn create_personal_access_token() -> String {
+    format!(
+        "mutation CreatePersonalAccessToken($input: CreatePersonalAccessTokenInput!) {{
+  createPersonalAccessToken(input: $input) {{ token personalAccessToken {{ {PERSONAL_ACCESS_TOKEN_FIELDS} }} }}
+}}"
+    )
+}
+
+pub const REVOKE_PERSONAL_ACCESS_TOKEN: &str =
+    "mutation RevokePersonalAccessToken($id: ID!) { revokePersonalAccessToken(id: $id) }";
+
+/// The personal-token operations, by name, for the schema check (next to [`all`]).
+pub fn personal_access_token_operations() -> Vec<(&'static str, String)> {
+    vec![
+        ("personal_access_tokens", personal_access_tokens()),
+        (
+            "create_personal_access_token",
+            create_personal_access_token(),
+        ),
+        (
+            "revoke_personal_access_token",
+            REVOKE_PERSONAL_ACCESS_TOKEN.into(),
+        ),
+    ]
+}

@@ -9,6 +9,7 @@ mod drawer;
 mod feature_flags;
 mod list_page;
 mod states;
+mod tokens;
 
 pub use charts::{LatencyChart, RequestsChart, StatusDonut, now_secs, utc_offset_at};
 pub use company_picker::CompanyPicker;
@@ -17,3 +18,6 @@ pub use drawer::Drawer;
 pub use feature_flags::FeatureFlagRow;
 pub use list_page::{PageHead, SearchToolbar};
 pub use states::{EmptyState, ErrorBanner, FieldError, Loading, Pager, PagerState};
+pub use tokens::{
+    API_DOCS_URL, NewTokenForm, RevokeWording, TOKENS_HELP, TokenCreatedDialog, TokenList,
+};

@@ -13,6 +13,10 @@ fn describe(href: &str) -> &'static str {
         "/roles" => "Named permission sets, including custom least-privilege roles.",
         "/visibility-groups" => "Limit users (and their tokens) to some departments.",
         "/api-logs" => "Every API request: filters, charts, top endpoints, details and CSV export.",
+        "/tokens" => "Your personal access tokens for third-party API calls.",
+        "/global-settings/api-management" => {
+            "API Management: API URLs, integration tokens, API docs."
+        }
         _ => "",
     }
 }

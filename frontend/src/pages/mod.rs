@@ -1,6 +1,7 @@
 //! One module per page of SPEC §6 (part 1: sign-in, tenancy, users, roles, visibility groups).
 
 mod api_logs;
+mod api_management;
 mod companies;
 mod company_edit;
 mod groups;
@@ -9,9 +10,11 @@ mod login;
 mod reseller_edit;
 mod resellers;
 mod roles;
+mod tokens;
 mod users;
 
 pub use api_logs::ApiLogsPage;
+pub use api_management::ApiManagementPage;
 pub use companies::CompaniesPage;
 pub use company_edit::CompanyEditPage;
 pub use groups::GroupsPage;
@@ -20,6 +23,7 @@ pub use login::LoginPage;
 pub use reseller_edit::ResellerEditPage;
 pub use resellers::ResellersPage;
 pub use roles::RolesPage;
+pub use tokens::TokensPage;
 pub use users::UsersPage;
 
 /// Rows per page of every list.
