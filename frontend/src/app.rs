@@ -33,6 +33,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users") view=pages::UsersPage />
                     <Route path=path!("roles") view=pages::RolesPage />
                     <Route path=path!("visibility-groups") view=pages::GroupsPage />
+                    <Route path=path!("settings") view=pages::SettingsPage />
+                    <Route path=path!("settings/partner-api") view=pages::PartnerApiPage />
+                    <Route path=path!("settings/api-keys") view=pages::ApiKeysPage />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -79,12 +82,23 @@ pub const NAV: &[NavItem] = &[
         permission: p::VISIBILITY_GROUPS_READ,
         hub_only: false,
     },
+    // Shown to holders of either API permission (see `nav_for`).
+    NavItem {
+        href: "/settings",
+        label: "Settings",
+        permission: p::API_CREDENTIALS_MANAGE,
+        hub_only: false,
+    },
 ];
 
 /// The entries this user may see.
 pub fn nav_for(me: &Me) -> Vec<&'static NavItem> {
     NAV.iter()
-        .filter(|item| me.can(item.permission) && (!item.hub_only || me.is_hub()))
+        .filter(|item| {
+            (me.can(item.permission)
+                || (item.href == "/settings" && pages::settings::has_settings(me)))
+                && (!item.hub_only || me.is_hub())
+        })
         .collect()
 }
 

@@ -209,5 +209,73 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("create_visibility_group", create_visibility_group()),
         ("update_visibility_group", update_visibility_group()),
         ("delete_visibility_group", DELETE_VISIBILITY_GROUP.into()),
+        ("api_credentials", api_credentials()),
+        ("create_api_credential", create_api_credential()),
+        (
+            "regenerate_api_credential_secret",
+            regenerate_api_credential_secret(),
+        ),
+        ("revoke_api_credential", REVOKE_API_CREDENTIAL.into()),
+        ("api_keys", api_keys()),
+        ("create_api_key", create_api_key()),
+        ("revoke_api_key", REVOKE_API_KEY.into()),
+        ("revoke_all_api_keys", REVOKE_ALL_API_KEYS.into()),
     ]
 }
+
+// ---- Settings → Partner API (client credentials) and API V2 keys ---------------------------
+
+const API_CREDENTIAL_FIELDS: &str = "id clientId name companyId role { id name permissions } \
+                                     maskedSecret status createdAt lastUsedAt \
+                                     previousSecretExpiresAt revokedAt";
+
+pub fn api_credentials() -> String {
+    format!(
+        "query ApiCredentials($companyId: ID!) {{
+  apiCredentials(companyId: $companyId) {{ {API_CREDENTIAL_FIELDS} }}
+}}"
+    )
+}
+
+pub fn create_api_credential() -> String {
+    format!(
+        "mutation CreateApiCredential($input: CreateApiCredentialInput!) {{
+  createApiCredential(input: $input) {{ clientId clientSecret credential {{ {API_CREDENTIAL_FIELDS} }} }}
+}}"
+    )
+}
+
+pub fn regenerate_api_credential_secret() -> String {
+    format!(
+        "mutation RegenerateApiCredentialSecret($id: ID!, $graceSeconds: Int) {{
+  regenerateApiCredentialSecret(id: $id, graceSeconds: $graceSeconds) {{
+    clientId clientSecret credential {{ {API_CREDENTIAL_FIELDS} }}
+  }}
+}}"
+    )
+}
+
+pub const REVOKE_API_CREDENTIAL: &str =
+    "mutation RevokeApiCredential($id: ID!) { revokeApiCredential(id: $id) }";
+
+const API_KEY_FIELDS: &str = "id name maskedKey grants { endpoint actions fields } createdAt \
+                              lastUsedAt previousKeyExpiresAt";
+
+pub fn api_keys() -> String {
+    format!(
+        "query ApiKeys($companyId: ID!) {{ apiKeys(companyId: $companyId) {{ {API_KEY_FIELDS} }} }}"
+    )
+}
+
+pub fn create_api_key() -> String {
+    format!(
+        "mutation CreateApiKey($input: CreateApiKeyInput!) {{
+  createApiKey(input: $input) {{ key apiKey {{ {API_KEY_FIELDS} }} }}
+}}"
+    )
+}
+
+pub const REVOKE_API_KEY: &str = "mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) }";
+
+pub const REVOKE_ALL_API_KEYS: &str =
+    "mutation RevokeAllApiKeys($companyId: ID!) { revokeAllApiKeys(companyId: $companyId) }";

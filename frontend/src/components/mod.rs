@@ -13,3 +13,6 @@ pub use dialog::{ConfirmDialog, Modal};
 pub use feature_flags::FeatureFlagRow;
 pub use list_page::{PageHead, SearchToolbar};
 pub use states::{EmptyState, ErrorBanner, FieldError, Loading, Pager, PagerState};
+
+mod secret;
+pub use secret::{AgoCell, CopyField, DateCell, ago, is_future};

@@ -12,6 +12,7 @@ fn describe(href: &str) -> &'static str {
         "/users" => "Who can sign in, with which role and visibility groups.",
         "/roles" => "Named permission sets, including custom least-privilege roles.",
         "/visibility-groups" => "Limit users (and their tokens) to some departments.",
+        "/settings" => "Partner API credentials and API V2 keys for integrations.",
         _ => "",
     }
 }

@@ -10,6 +10,10 @@ mod resellers;
 mod roles;
 mod users;
 
+mod api_keys;
+mod partner_api;
+pub mod settings;
+
 pub use companies::CompaniesPage;
 pub use company_edit::CompanyEditPage;
 pub use groups::GroupsPage;
@@ -19,6 +23,10 @@ pub use reseller_edit::ResellerEditPage;
 pub use resellers::ResellersPage;
 pub use roles::RolesPage;
 pub use users::UsersPage;
+
+pub use api_keys::ApiKeysPage;
+pub use partner_api::PartnerApiPage;
+pub use settings::SettingsPage;
 
 /// Rows per page of every list.
 pub const PAGE_SIZE: i64 = 20;
