@@ -279,3 +279,58 @@ pub const REVOKE_API_KEY: &str = "mutation RevokeApiKey($id: ID!) { revokeApiKey
 
 pub const REVOKE_ALL_API_KEYS: &str =
     "mutation RevokeAllApiKeys($companyId: ID!) { revokeAllApiKeys(companyId: $companyId) }";
+
+// Least privilege from real use (issue 8): what each API key and Partner API credential used in
+// the window, and the one-step narrowing. Checked against the schema by
+// `backend/tests/api/spa_operations.rs` (listed there, apart from `all()`).
+
+const GRANT_USAGE_FIELDS: &str = "days since requests \
+used { endpoint actions fields } unused { endpoint actions fields } \
+usedPermissions unusedPermissions unattributedRequests";
+
+/// Every key of a company with its usage in the last `$days` (default 30, at most 90).
+pub fn api_key_usage() -> String {
+    format!(
+        "query ApiKeyUsage($companyId: ID!, $days: Int) {{
+  apiKeys(companyId: $companyId) {{ id name unusedGrants(days: $days) {{ {GRANT_USAGE_FIELDS} }} }}
+}}"
+    )
+}
+
+/// Every Partner API credential of a company with its usage in the last `$days`.
+pub fn api_credential_usage() -> String {
+    format!(
+        "query ApiCredentialUsage($companyId: ID!, $days: Int) {{
+  apiCredentials(companyId: $companyId) {{
+    id name role {{ id name permissions }} unusedGrants(days: $days) {{ {GRANT_USAGE_FIELDS} }}
+  }}
+}}"
+    )
+}
+
+/// Replaces a key's grants (same key string), e.g. with `unusedGrants.used`.
+pub const UPDATE_API_KEY_GRANTS: &str =
+    "mutation UpdateApiKeyGrants($id: ID!, $grants: [ApiKeyGrantInput!]!) {
+  updateApiKeyGrants(id: $id, grants: $grants) {
+    id name maskedKey grants { endpoint actions fields } createdAt lastUsedAt
+  }
+}";
+
+/// Binds a credential to a new custom role with `input.permissions` (e.g.
+/// `unusedGrants.usedPermissions`), named `input.roleName`.
+pub const NARROW_API_CREDENTIAL: &str =
+    "mutation NarrowApiCredential($id: ID!, $input: NarrowApiCredentialInput!) {
+  narrowApiCredential(id: $id, input: $input) {
+    id clientId name role { id name builtIn permissions } status createdAt lastUsedAt
+  }
+}";
+
+/// The operations above, by name, for the schema check.
+pub fn least_privilege() -> Vec<(&'static str, String)> {
+    vec![
+        ("api_key_usage", api_key_usage()),
+        ("api_credential_usage", api_credential_usage()),
+        ("update_api_key_grants", UPDATE_API_KEY_GRANTS.into()),
+        ("narrow_api_credential", NARROW_API_CREDENTIAL.into()),
+    ]
+}

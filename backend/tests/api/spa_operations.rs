@@ -9,7 +9,10 @@ use serde_json::json;
 use crate::helpers::*;
 
 async fn every_spa_operation_is_valid(app: &TestApp) {
-    for (name, operation) in shared::operations::all() {
+    let operations = shared::operations::all()
+        .into_iter()
+        .chain(shared::operations::least_privilege());
+    for (name, operation) in operations {
         let body = app.gql(None, &operation, json!({})).await;
         let errors = body["errors"].as_array().cloned().unwrap_or_default();
         assert!(
