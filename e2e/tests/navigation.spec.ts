@@ -11,6 +11,7 @@ test("a super admin sees every section", async ({ page }) => {
     "Users",
     "Roles",
     "Visibility groups",
+    "Settings",
   ]);
 });
 
@@ -26,7 +27,7 @@ test("a reseller admin sees the hub, without creating resellers", async ({ page 
 
 test("a company admin does not see hub pages", async ({ page }) => {
   const shell = await signIn(page, COMPANY_ADMIN);
-  await expect(shell.navLinks()).toHaveText(["Users", "Roles", "Visibility groups"]);
+  await expect(shell.navLinks()).toHaveText(["Users", "Roles", "Visibility groups", "Settings"]);
   await expect(shell.nav().getByRole("link", { name: "Companies" })).toHaveCount(0);
   await expect(shell.nav().getByRole("link", { name: "Resellers" })).toHaveCount(0);
 

@@ -157,3 +157,17 @@ pub struct CreatedApiKey {
     pub key: String,
     pub api_key: ApiKey,
 }
+
+/// Which of a key's or credential's grants were used in a window (least privilege from real use).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantUsage {
+    pub days: i32,
+    pub since: String,
+    pub requests: i32,
+    pub used: Vec<shared::api::ApiGrant>,
+    pub unused: Vec<shared::api::ApiGrant>,
+    pub used_permissions: Vec<String>,
+    pub unused_permissions: Vec<String>,
+    pub unattributed_requests: i32,
+}

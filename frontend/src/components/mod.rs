@@ -16,3 +16,6 @@ pub use states::{EmptyState, ErrorBanner, FieldError, Loading, Pager, PagerState
 
 mod secret;
 pub use secret::{AgoCell, CopyField, DateCell, ago, is_future};
+
+mod grant_usage;
+pub use grant_usage::{Narrowed, UsageOf, UsagePanel};

@@ -22,7 +22,7 @@ use crate::{
     auth,
     components::{
         AgoCell, ConfirmDialog, CopyField, DateCell, EmptyState, ErrorBanner, FieldError, Loading,
-        Modal,
+        Modal, Narrowed, UsageOf, UsagePanel,
     },
     queries::{self, ApiKey, CreatedApiKey},
 };
@@ -244,6 +244,7 @@ pub fn ApiKeysPage() -> impl IntoView {
 
             {move || details.get().map(|k| view! {
                 <KeyDetailsDialog
+                    company_id=company.get_untracked().unwrap_or_default()
                     key_info=k
                     on_close=Callback::new(move |_| details.set(None))
                     on_changed=Callback::new(move |_| reload.update(|n| *n += 1))
@@ -355,11 +356,15 @@ pub fn GrantsTable(grants: Vec<ApiGrant>) -> impl IntoView {
 /// The (i) view: what the key may do.
 #[component]
 fn KeyDetailsDialog(
+    company_id: String,
     key_info: ApiKey,
     on_close: Callback<()>,
-    #[allow(unused_variables)] on_changed: Callback<()>,
+    /// Something changed it (narrowing): the list is re-read.
+    on_changed: Callback<()>,
 ) -> impl IntoView {
     let k = key_info;
+    // Narrowing replaces the grants: the table follows.
+    let grants = RwSignal::new(k.grants.clone());
     view! {
         <Modal title=format!("Key: {}", k.name) on_close=on_close>
             <dl class="details">
@@ -371,7 +376,16 @@ fn KeyDetailsDialog(
                 <dd><AgoCell at=k.last_used_at.clone() /></dd>
             </dl>
             <h3>"Endpoints, actions and fields"</h3>
-            <GrantsTable grants=k.grants.clone() />
+            {move || view! { <GrantsTable grants=grants.get() /> }}
+            <UsagePanel
+                of=UsageOf::Key { company_id, key: k.clone() }
+                on_narrowed=Callback::new(move |n| {
+                    if let Narrowed::Key(updated) = n {
+                        grants.set(updated.grants);
+                    }
+                    on_changed.run(());
+                })
+            />
             <div class="form-actions">
                 <button type="button" class="button primary" on:click=move |_| on_close.run(())>"Close"</button>
             </div>

@@ -18,7 +18,7 @@ use crate::{
     auth,
     components::{
         AgoCell, ConfirmDialog, CopyField, DateCell, EmptyState, ErrorBanner, FieldError, Loading,
-        Modal, ago, is_future,
+        Modal, Narrowed, UsageOf, UsagePanel, ago, is_future,
     },
     queries::{self, ApiCredential, CreatedApiCredential, Role},
 };
@@ -448,20 +448,35 @@ fn DetailsDialog(
     on_regenerate: Callback<ApiCredential>,
     on_revoke: Callback<ApiCredential>,
     /// Something changed it (narrowing): the list is re-read.
-    #[allow(unused_variables)]
     on_changed: Callback<()>,
 ) -> impl IntoView {
     let c = credential;
     let active = c.is_active();
-    let permissions = c
-        .role
-        .permissions
-        .iter()
-        .map(|k| {
-            let description = p::find(k).map_or("", |i| i.description);
-            view! { <li><code>{k.clone()}</code> " " <span class="muted">{description}</span></li> }
-        })
-        .collect_view();
+    // Narrowing binds the credential to a new role: what the dialog shows of the role follows.
+    let role = RwSignal::new(c.role.clone());
+    let permissions = move || {
+        role.get()
+            .permissions
+            .into_iter()
+            .map(|k| {
+                let description = p::find(&k).map_or("", |i| i.description);
+                view! { <li><code>{k}</code> " " <span class="muted">{description}</span></li> }
+            })
+            .collect_view()
+    };
+    let usage = active.then(|| {
+        view! {
+            <UsagePanel
+                of=UsageOf::Credential(c.clone())
+                on_narrowed=Callback::new(move |n| {
+                    if let Narrowed::Credential(r) = n {
+                        role.set(r);
+                    }
+                    on_changed.run(());
+                })
+            />
+        }
+    });
     let grace = c
         .previous_secret_expires_at
         .clone()
@@ -489,12 +504,13 @@ fn DetailsDialog(
                     <dd title=at.clone()>{ago(Some(&at))}</dd>
                 })}
                 <dt>"Role"</dt>
-                <dd>{c.role.name.clone()}</dd>
+                <dd data-testid="credential-role">{move || role.get().name}</dd>
             </dl>
             <details class="perm-details">
-                <summary>{format!("What the role allows ({} permissions)", c.role.permissions.len())}</summary>
+                <summary>{move || format!("What the role allows ({} permissions)", role.with(|r| r.permissions.len()))}</summary>
                 <ul class="perm-items">{permissions}</ul>
             </details>
+            {usage}
             <div class="form-actions">
                 <Show when=move || active>
                     <button type="button" class="button danger-text" on:click={
