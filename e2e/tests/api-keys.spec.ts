@@ -1,9 +1,14 @@
 import { expect, test } from "@playwright/test";
 
 import { unique } from "../fixtures/accounts";
-import { ApiKeysPage, companyWithApiAccess, restGet, restPost } from "../fixtures/credentials";
+import {
+  ApiKeysPage,
+  companyWithApiAccess,
+  restGet,
+  restPost,
+  screenshotFromTop,
+} from "../fixtures/credentials";
 import { signIn } from "../fixtures/pages";
-import { pageScreenshot } from "../fixtures/screenshots";
 
 const DEFAULT_FIELDS =
   "If you do not choose to restrict the fields the key can access, the key will be able to access ALL fields.";
@@ -44,7 +49,7 @@ test("a company admin generates a key limited to two employee fields, deletes ke
   const key = await keys.generate(nameOnly);
   expect(key).toMatch(/^key_/);
   await expect(keys.row(nameOnly)).toContainText("Employees");
-  await pageScreenshot(page, testInfo, "api-keys");
+  await screenshotFromTop(page, testInfo, "api-keys");
 
   // The key sees those two fields only, and cannot create.
   const list = await restGet(request, "/api/v1/employees", key);
@@ -62,7 +67,7 @@ test("a company admin generates a key limited to two employee fields, deletes ke
   const details = await keys.details(nameOnly);
   await expect(details.getByRole("row").filter({ hasText: "Employees" })).toContainText("Read");
   await expect(details.getByRole("row").filter({ hasText: "Employees" })).toContainText("First name, Last name");
-  await pageScreenshot(page, testInfo, "api-keys-details");
+  await screenshotFromTop(page, testInfo, "api-keys-details");
   await details.getByRole("button", { name: "Close" }).last().click();
   await expect(details).toHaveCount(0);
 
@@ -97,4 +102,59 @@ test("a company member has no settings", async ({ page }) => {
   ).toBeVisible();
   await page.goto("/settings/partner-api");
   await expect(page.getByRole("heading", { name: "Not available" })).toBeVisible();
+});
+
+test("least privilege: a key narrowed to what it used loses the rest", async ({ page, request }, testInfo) => {
+  const company = await companyWithApiAccess(request);
+  await signIn(page, company.admin);
+  const keys = new ApiKeysPage(page);
+  await keys.open();
+  await keys.action("Employees", "Read").check();
+  await keys.action("Employees", "Create").check();
+  await keys.action("Employee time off", "Read").check();
+  const name = unique("Sync");
+  const key = await keys.generate(name);
+
+  // Unused so far: nothing to learn from, so narrowing is not offered.
+  let details = await keys.details(name);
+  await expect(details.getByTestId("usage-not-offered")).toContainText("No requests in the last 30 days");
+  await expect(details.getByRole("button", { name: "Narrow to what was used" })).toHaveCount(0);
+  await details.getByRole("button", { name: "Close" }).last().click();
+
+  // The integration only ever reads employees.
+  for (let i = 0; i < 2; i++) {
+    expect((await restGet(request, "/api/v1/employees", key)).status()).toBe(200);
+  }
+
+  // The request logs are written in the background: reopen until they show.
+  await expect(async () => {
+    if (await details.count()) {
+      await details.getByRole("button", { name: "Close" }).last().click();
+    }
+    details = await keys.details(name);
+    await expect(details.getByTestId("usage-summary")).toContainText("2 requests", { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await expect(details.getByTestId("usage-used")).toContainText("Employees: Read");
+  const unused = details.getByTestId("usage-unused");
+  await expect(unused).toContainText("Employees: Create");
+  await expect(unused).toContainText("Employee time off: Read");
+  await screenshotFromTop(page, testInfo, "api-keys-usage");
+
+  // The confirmation lists exactly what goes.
+  await details.getByRole("button", { name: "Narrow to what was used" }).click();
+  const confirm = page.getByRole("dialog", { name: `Narrow ${name} to what was used?` });
+  await expect(confirm.getByTestId("narrow-removed").getByRole("listitem")).toHaveText([
+    "Employees: Create",
+    "Employee time off: Read",
+  ]);
+  await confirm.getByRole("button", { name: "Remove 2 unused" }).click();
+  await expect(confirm).toHaveCount(0);
+
+  // The key keeps only what it used.
+  await expect(details.locator(".grants-table tbody tr")).toHaveCount(1);
+  await expect(details.locator(".grants-table tbody tr")).toContainText("Employees");
+  await expect(details.getByTestId("usage-not-offered")).toContainText("Everything granted was used");
+  expect((await restGet(request, "/api/v1/employees", key)).status()).toBe(200);
+  expect((await restPost(request, "/api/v1/employees", key, { first_name: "A", last_name: "B" })).status()).toBe(403);
+  expect((await restGet(request, "/api/v1/time-off", key)).status()).toBe(403);
 });

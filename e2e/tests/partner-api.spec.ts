@@ -7,9 +7,9 @@ import {
   companyWithApiAccess,
   requestToken,
   restGet,
+  screenshotFromTop,
 } from "../fixtures/credentials";
 import { signIn } from "../fixtures/pages";
-import { pageScreenshot } from "../fixtures/screenshots";
 
 test("a company admin creates credentials, gets a token with them, regenerates and revokes them", async ({
   page,
@@ -19,6 +19,7 @@ test("a company admin creates credentials, gets a token with them, regenerates a
   const shell = await signIn(page, company.admin);
   await shell.go("Settings");
   await expect(page.getByRole("heading", { name: "Settings" })).toBeVisible();
+  await screenshotFromTop(page, testInfo, "settings");
   await page.getByRole("link", { name: /Partner API/ }).click();
   const partner = new PartnerApiPage(page);
   await partner.expectLoaded();
@@ -27,7 +28,7 @@ test("a company admin creates credentials, gets a token with them, regenerates a
 
   // Nothing yet: the empty state, with its own Create credentials button in the middle.
   await expect(partner.emptyState()).toContainText("No credentials yet");
-  await pageScreenshot(page, testInfo, "partner-api-empty");
+  await screenshotFromTop(page, testInfo, "partner-api-empty");
   const name = unique("Payroll sync");
   await partner.create(name, undefined, partner.emptyState().getByRole("button", { name: "Create credentials" }));
 
@@ -38,7 +39,7 @@ test("a company admin creates credentials, gets a token with them, regenerates a
   const first = await partner.readSecret("Credentials created");
   expect(first.clientId).toMatch(/^cli_/);
   expect(first.clientSecret).toMatch(/^pcs_/);
-  await pageScreenshot(page, testInfo, "partner-api-secret");
+  await screenshotFromTop(page, testInfo, "partner-api-secret");
   await partner.closeSecret("Credentials created");
 
   const row = partner.row(name);
@@ -55,7 +56,7 @@ test("a company admin creates credentials, gets a token with them, regenerates a
   expect((await employees.json()).data.map((e: { last_name: string }) => e.last_name)).toContain("Lovelace");
   await page.reload();
   await expect(partner.row(name)).toContainText("just now");
-  await pageScreenshot(page, testInfo, "partner-api");
+  await screenshotFromTop(page, testInfo, "partner-api");
 
   // Details.
   await partner.row(name).getByRole("button", { name: `Details of ${name}` }).click();
@@ -64,7 +65,7 @@ test("a company admin creates credentials, gets a token with them, regenerates a
   await expect(details).toContainText("pcs_");
   await expect(details).not.toContainText(first.clientSecret);
   await expect(details).toContainText("Company admin");
-  await pageScreenshot(page, testInfo, "partner-api-details");
+  await screenshotFromTop(page, testInfo, "partner-api-details");
   await details.getByRole("button", { name: "Close" }).first().click();
   await expect(details).toHaveCount(0);
 
@@ -123,4 +124,50 @@ test("a hub user manages a company's credentials from its edit page, with a narr
     "href",
     `/settings/partner-api?company=${company.id}`,
   );
+});
+
+test("least privilege: credentials narrowed to the permissions they used", async ({ page, request }, testInfo) => {
+  const company = await companyWithApiAccess(request);
+  await signIn(page, company.admin);
+  const partner = new PartnerApiPage(page);
+  await partner.open();
+  const name = unique("Reporting");
+  await partner.create(name);
+  const issued = await partner.readSecret("Credentials created");
+  await partner.closeSecret("Credentials created");
+
+  // A read-only integration with the all-powerful Company admin role.
+  const token = await accessToken(request, issued.clientId, issued.clientSecret);
+  expect((await restGet(request, "/api/v1/employees", token)).status()).toBe(200);
+
+  const details = partner.dialog(`Credentials: ${name}`);
+  await expect(async () => {
+    if (await details.count()) {
+      await details.getByRole("button", { name: "Close" }).last().click();
+    }
+    await partner.row(name).getByRole("button", { name: `Details of ${name}` }).click();
+    await expect(details.getByTestId("usage-summary")).toContainText("1 request", { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await expect(details.getByTestId("usage-used")).toContainText("employees.read");
+  await expect(details.getByTestId("usage-unused")).toContainText("employees.create");
+  await screenshotFromTop(page, testInfo, "partner-api-usage");
+
+  await details.getByRole("button", { name: "Narrow to what was used" }).click();
+  const confirm = partner.dialog(`Narrow ${name} to what was used?`);
+  await expect(confirm.getByTestId("narrow-removed")).toContainText("employees.create");
+  await expect(confirm.getByTestId("narrow-removed")).not.toContainText("employees.read");
+  await expect(confirm.getByLabel("Name of the new role")).toHaveValue(`${name} – least privilege`);
+  await confirm.getByRole("button", { name: /^Remove \d+ unused$/ }).click();
+  await expect(confirm).toHaveCount(0);
+  await expect(details.getByTestId("credential-role")).toHaveText(`${name} – least privilege`);
+  await details.getByRole("button", { name: "Close" }).last().click();
+  await expect(partner.row(name)).toContainText(`${name} – least privilege`);
+
+  // The token already issued keeps reading but lost everything else at once.
+  expect((await restGet(request, "/api/v1/employees", token)).status()).toBe(200);
+  const post = await request.post("/api/v1/employees", {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { first_name: "Not", last_name: "Allowed" },
+  });
+  expect(post.status()).toBe(403);
 });

@@ -174,7 +174,7 @@ pub fn ApiKeysPage() -> impl IntoView {
     view! {
         <section class="page keys-page">
             <BackToSettings company=company />
-            <header class="page-head">
+            <header class="page-head settings-head">
                 <div>
                     <h1>"API V2 keys"</h1>
                     <p class="muted">
@@ -311,12 +311,12 @@ fn key_row(
             <td>{k.name.clone()}</td>
             <td class="mono">{k.masked_key.clone()}</td>
             <td>{endpoints}</td>
-            <td><DateCell at=k.created_at.clone() /></td>
-            <td><AgoCell at=k.last_used_at.clone() /></td>
+            <td class="nowrap"><DateCell at=k.created_at.clone() /></td>
+            <td class="nowrap"><AgoCell at=k.last_used_at.clone() /></td>
             <td class="actions-col">
                 <button type="button" class="icon-button info-button" title="Details"
                     aria-label=format!("Details of {}", k.name)
-                    on:click=move |_| details.set(Some(d.clone()))>"ⓘ"</button>
+                    on:click=move |_| details.set(Some(d.clone()))><span class="info-dot" aria-hidden="true">"i"</span></button>
                 <button type="button" class="icon-button delete-button" title="Delete"
                     aria-label=format!("Delete {}", k.name)
                     on:click=move |_| deleting.set(Some(x.clone()))>"×"</button>

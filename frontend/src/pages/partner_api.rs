@@ -111,7 +111,7 @@ pub fn PartnerApiPage() -> impl IntoView {
     view! {
         <section class="page">
             <BackToSettings company=company />
-            <header class="page-head">
+            <header class="page-head settings-head">
                 <div>
                     <h1>"Partner API"</h1>
                     <p class="muted">
@@ -146,7 +146,7 @@ pub fn PartnerApiPage() -> impl IntoView {
                 .into_any(),
                 Some(Ok(Some(rows))) => view! {
                     <div class="table-wrap">
-                        <table class="table" data-testid="credentials">
+                        <table class="table credentials-table" data-testid="credentials">
                             <thead>
                                 <tr>
                                     <th scope="col">"Client ID"</th>
@@ -264,8 +264,8 @@ fn credential_row(
             <td class="mono">{c.client_id.clone()}</td>
             <td>{c.name.clone()}</td>
             <td>{c.role.name.clone()}</td>
-            <td><DateCell at=c.created_at.clone() /></td>
-            <td><AgoCell at=c.last_used_at.clone() /></td>
+            <td class="nowrap"><DateCell at=c.created_at.clone() /></td>
+            <td class="nowrap"><AgoCell at=c.last_used_at.clone() /></td>
             <td class="status-cell">{status_badge(&c)}</td>
             <td class="actions-col">
                 <button type="button" class="button small" aria-label=format!("Details of {}", c.name)
