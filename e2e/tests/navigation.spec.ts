@@ -13,6 +13,7 @@ test("a super admin sees every section", async ({ page }) => {
     "Visibility groups",
     "API Logs",
     "Partner API Tokens",
+    "Settings",
     "Global Settings",
   ]);
 });
@@ -35,6 +36,7 @@ test("a company admin does not see hub pages", async ({ page }) => {
     "Visibility groups",
     "API Logs",
     "Partner API Tokens",
+    "Settings",
   ]);
   await expect(shell.nav().getByRole("link", { name: "Companies" })).toHaveCount(0);
   await expect(shell.nav().getByRole("link", { name: "Resellers" })).toHaveCount(0);

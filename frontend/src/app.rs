@@ -36,6 +36,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("api-logs") view=pages::ApiLogsPage />
                     <Route path=path!("tokens") view=pages::TokensPage />
                     <Route path=path!("global-settings/api-management") view=pages::ApiManagementPage />
+                    <Route path=path!("settings") view=pages::SettingsPage />
+                    <Route path=path!("settings/partner-api") view=pages::PartnerApiPage />
+                    <Route path=path!("settings/api-keys") view=pages::ApiKeysPage />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -94,6 +97,13 @@ pub const NAV: &[NavItem] = &[
         permission: p::PERSONAL_TOKENS_MANAGE,
         hub_only: false,
     },
+    // Shown to holders of either API permission (see `nav_for`).
+    NavItem {
+        href: "/settings",
+        label: "Settings",
+        permission: p::API_CREDENTIALS_MANAGE,
+        hub_only: false,
+    },
 ];
 
 /// Global Settings (seed 003): for super admins only, after the other entries.
@@ -113,7 +123,11 @@ pub fn nav_for(me: &Me) -> Vec<&'static NavItem> {
     };
     NAV.iter()
         .chain(global_settings)
-        .filter(|item| me.can(item.permission) && (!item.hub_only || me.is_hub()))
+        .filter(|item| {
+            (me.can(item.permission)
+                || (item.href == "/settings" && pages::settings::has_settings(me)))
+                && (!item.hub_only || me.is_hub())
+        })
         .collect()
 }
 

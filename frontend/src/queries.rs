@@ -231,3 +231,80 @@ pub struct CreatedPersonalAccessToken {
     pub token: String,
     pub personal_access_token: PersonalAccessToken,
 }
+
+/// The role a Partner API credential is bound to.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialRole {
+    pub id: String,
+    pub name: String,
+    pub permissions: Vec<String>,
+}
+
+/// Partner API client credentials (SPEC §3.2, seed 001).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiCredential {
+    pub id: String,
+    pub client_id: String,
+    pub name: String,
+    pub company_id: String,
+    pub role: CredentialRole,
+    pub masked_secret: String,
+    /// `ACTIVE` or `REVOKED`.
+    pub status: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub previous_secret_expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+impl ApiCredential {
+    pub fn is_active(&self) -> bool {
+        self.status == "ACTIVE"
+    }
+}
+
+/// The one answer that holds a client secret (creation and regeneration).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedApiCredential {
+    pub client_id: String,
+    pub client_secret: String,
+    pub credential: ApiCredential,
+}
+
+/// A scoped API key (SPEC §3.3, seed 004); its grants decode straight into the shared type.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKey {
+    pub id: String,
+    pub name: String,
+    pub masked_key: String,
+    pub grants: Vec<shared::api::ApiGrant>,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub previous_key_expires_at: Option<String>,
+}
+
+/// The one answer that holds a key.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedApiKey {
+    pub key: String,
+    pub api_key: ApiKey,
+}
+
+/// Which of a key's or credential's grants were used in a window (least privilege from real use).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantUsage {
+    pub days: i32,
+    pub since: String,
+    pub requests: i32,
+    pub used: Vec<shared::api::ApiGrant>,
+    pub unused: Vec<shared::api::ApiGrant>,
+    pub used_permissions: Vec<String>,
+    pub unused_permissions: Vec<String>,
+    pub unattributed_requests: i32,
+}

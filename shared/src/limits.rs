@@ -124,6 +124,24 @@ pub fn rotation_grace_seconds(value: Option<i32>) -> Result<i32, ValidationError
     Ok(v)
 }
 
+/// The usage window of `unusedGrants` (least privilege from real use), in days: 30 by default,
+/// like the default log retention; at most 90, since older rows are usually pruned anyway and a
+/// longer window would keep rarely used grants alive forever.
+pub const USAGE_DAYS_DEFAULT: i32 = 30;
+pub const USAGE_DAYS_MAX: i32 = 90;
+
+/// A usage window in days: 1..=90, default 30.
+pub fn usage_days(value: Option<i32>) -> Result<i32, ValidationError> {
+    let v = value.unwrap_or(USAGE_DAYS_DEFAULT);
+    if !(1..=USAGE_DAYS_MAX).contains(&v) {
+        return Err(ValidationError::new(
+            "days",
+            format!("days {v} is out of range: it must be between 1 and {USAGE_DAYS_MAX}"),
+        ));
+    }
+    Ok(v)
+}
+
 /// A page size (`first`): 1..=200, default 50.
 pub fn page_size(value: Option<i32>) -> Result<u64, ValidationError> {
     let v = value.unwrap_or(PAGE_SIZE_DEFAULT);
@@ -244,6 +262,18 @@ mod tests {
         assert_eq!(rotation_grace_seconds(Some(86_400)), Ok(86_400));
         assert!(rotation_grace_seconds(Some(-1)).is_err());
         assert!(rotation_grace_seconds(Some(86_401)).is_err());
+    }
+
+    #[test]
+    fn usage_windows() {
+        assert_eq!(usage_days(None), Ok(30));
+        assert_eq!(usage_days(Some(1)), Ok(1));
+        assert_eq!(usage_days(Some(90)), Ok(90));
+        for bad in [0, -1, 91] {
+            let e = usage_days(Some(bad)).unwrap_err();
+            assert_eq!(e.field, "days");
+            assert!(e.message.contains("90"), "{}", e.message);
+        }
     }
 
     #[test]

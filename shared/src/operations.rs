@@ -209,6 +209,129 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("create_visibility_group", create_visibility_group()),
         ("update_visibility_group", update_visibility_group()),
         ("delete_visibility_group", DELETE_VISIBILITY_GROUP.into()),
+        ("api_credentials", api_credentials()),
+        ("create_api_credential", create_api_credential()),
+        (
+            "regenerate_api_credential_secret",
+            regenerate_api_credential_secret(),
+        ),
+        ("revoke_api_credential", REVOKE_API_CREDENTIAL.into()),
+        ("api_keys", api_keys()),
+        ("create_api_key", create_api_key()),
+        ("revoke_api_key", REVOKE_API_KEY.into()),
+        ("revoke_all_api_keys", REVOKE_ALL_API_KEYS.into()),
+    ]
+}
+
+// ---- Settings → Partner API (client credentials) and API V2 keys ---------------------------
+
+const API_CREDENTIAL_FIELDS: &str = "id clientId name companyId role { id name permissions } \
+                                     maskedSecret status createdAt lastUsedAt \
+                                     previousSecretExpiresAt revokedAt";
+
+pub fn api_credentials() -> String {
+    format!(
+        "query ApiCredentials($companyId: ID!) {{
+  apiCredentials(companyId: $companyId) {{ {API_CREDENTIAL_FIELDS} }}
+}}"
+    )
+}
+
+pub fn create_api_credential() -> String {
+    format!(
+        "mutation CreateApiCredential($input: CreateApiCredentialInput!) {{
+  createApiCredential(input: $input) {{ clientId clientSecret credential {{ {API_CREDENTIAL_FIELDS} }} }}
+}}"
+    )
+}
+
+pub fn regenerate_api_credential_secret() -> String {
+    format!(
+        "mutation RegenerateApiCredentialSecret($id: ID!, $graceSeconds: Int) {{
+  regenerateApiCredentialSecret(id: $id, graceSeconds: $graceSeconds) {{
+    clientId clientSecret credential {{ {API_CREDENTIAL_FIELDS} }}
+  }}
+}}"
+    )
+}
+
+pub const REVOKE_API_CREDENTIAL: &str =
+    "mutation RevokeApiCredential($id: ID!) { revokeApiCredential(id: $id) }";
+
+const API_KEY_FIELDS: &str = "id name maskedKey grants { endpoint actions fields } createdAt \
+                              lastUsedAt previousKeyExpiresAt";
+
+pub fn api_keys() -> String {
+    format!(
+        "query ApiKeys($companyId: ID!) {{ apiKeys(companyId: $companyId) {{ {API_KEY_FIELDS} }} }}"
+    )
+}
+
+pub fn create_api_key() -> String {
+    format!(
+        "mutation CreateApiKey($input: CreateApiKeyInput!) {{
+  createApiKey(input: $input) {{ key apiKey {{ {API_KEY_FIELDS} }} }}
+}}"
+    )
+}
+
+pub const REVOKE_API_KEY: &str = "mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) }";
+
+pub const REVOKE_ALL_API_KEYS: &str =
+    "mutation RevokeAllApiKeys($companyId: ID!) { revokeAllApiKeys(companyId: $companyId) }";
+
+// Least privilege from real use (issue 8): what each API key and Partner API credential used in
+// the window, and the one-step narrowing. Checked against the schema by
+// `backend/tests/api/spa_operations.rs` (listed there, apart from `all()`).
+
+const GRANT_USAGE_FIELDS: &str = "days since requests \
+used { endpoint actions fields } unused { endpoint actions fields } \
+usedPermissions unusedPermissions unattributedRequests";
+
+/// Every key of a company with its usage in the last `$days` (default 30, at most 90).
+pub fn api_key_usage() -> String {
+    format!(
+        "query ApiKeyUsage($companyId: ID!, $days: Int) {{
+  apiKeys(companyId: $companyId) {{ id name unusedGrants(days: $days) {{ {GRANT_USAGE_FIELDS} }} }}
+}}"
+    )
+}
+
+/// Every Partner API credential of a company with its usage in the last `$days`.
+pub fn api_credential_usage() -> String {
+    format!(
+        "query ApiCredentialUsage($companyId: ID!, $days: Int) {{
+  apiCredentials(companyId: $companyId) {{
+    id name role {{ id name permissions }} unusedGrants(days: $days) {{ {GRANT_USAGE_FIELDS} }}
+  }}
+}}"
+    )
+}
+
+/// Replaces a key's grants (same key string), e.g. with `unusedGrants.used`.
+pub const UPDATE_API_KEY_GRANTS: &str =
+    "mutation UpdateApiKeyGrants($id: ID!, $grants: [ApiKeyGrantInput!]!) {
+  updateApiKeyGrants(id: $id, grants: $grants) {
+    id name maskedKey grants { endpoint actions fields } createdAt lastUsedAt
+  }
+}";
+
+/// Binds a credential to a new custom role with `input.permissions` (e.g.
+/// `unusedGrants.usedPermissions`), named `input.roleName`.
+pub const NARROW_API_CREDENTIAL: &str =
+    "mutation NarrowApiCredential($id: ID!, $input: NarrowApiCredentialInput!) {
+  narrowApiCredential(id: $id, input: $input) {
+    id clientId name role { id name builtIn permissions } status createdAt lastUsedAt
+  }
+}";
+
+/// The operations above, by name, for the schema check.
+pub fn least_privilege() -> Vec<(&'static str, String)> {
+    vec![
+        ("api_key_usage", api_key_usage()),
+        ("api_credential_usage", api_credential_usage()),
+        ("update_api_key_grants", UPDATE_API_KEY_GRANTS.into()),
+        ("narrow_api_credential", NARROW_API_CREDENTIAL.into()),
     ]
 }
 

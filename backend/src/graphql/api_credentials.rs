@@ -19,6 +19,16 @@ pub struct CreateApiCredentialInput {
     pub role_id: Option<ID>,
 }
 
+/// Narrows a credential to some of its role's permissions.
+#[derive(InputObject)]
+pub struct NarrowApiCredentialInput {
+    /// The name of the custom role to create, unique in the company.
+    pub role_name: String,
+    /// Its permissions: at least one, company permissions that the credential's current role
+    /// holds (typically `ApiCredential.unusedGrants.usedPermissions`).
+    pub permissions: Vec<String>,
+}
+
 /// The one response that contains the client secret: store it securely now, it will not be
 /// shown again.
 #[derive(SimpleObject)]
@@ -109,6 +119,23 @@ impl ApiCredentialsMutation {
         Ok(api_credentials::regenerate(ctx.app(), p, id, grace_seconds)
             .await?
             .into())
+    }
+
+    /// Creates a custom role of the credential's company with exactly these permissions (a
+    /// subset of its current role's, company scope) and binds the credential to it, in one
+    /// transaction. The client id and secret do not change; access tokens already issued keep
+    /// working but lose the removed permissions at once. Needs `roles.edit` too.
+    async fn narrow_api_credential(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: NarrowApiCredentialInput,
+    ) -> GqlResult<ApiCredential> {
+        let p = ctx.principal()?;
+        let id = parse_id("id", &id)?;
+        Ok(ApiCredential(
+            api_credentials::narrow(ctx.app(), p, id, &input.role_name, &input.permissions).await?,
+        ))
     }
 
     /// Revokes credentials for good: their secrets and every access token issued with them stop

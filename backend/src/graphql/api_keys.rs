@@ -101,6 +101,23 @@ impl ApiKeysMutation {
         })
     }
 
+    /// Replaces a key's grants (same key string); takes effect at once on every instance (cache
+    /// invalidation like revocation). Validated like `createApiKey`'s grants. Used to narrow a
+    /// key to what it used (`ApiKey.unusedGrants.used`).
+    async fn update_api_key_grants(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        grants: Vec<ApiKeyGrantInput>,
+    ) -> GqlResult<ApiKey> {
+        let p = ctx.principal()?;
+        let id = parse_id("id", &id)?;
+        let grants: Vec<shared::api::ApiGrant> = grants.into_iter().map(Into::into).collect();
+        Ok(ApiKey(
+            api_keys::update_grants(ctx.app(), p, id, &grants).await?,
+        ))
+    }
+
     /// Revokes one key; it stops working at once. This cannot be undone.
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
         let p = ctx.principal()?;

@@ -24,10 +24,9 @@ use axum::{
     Router, middleware,
     routing::{get, post},
 };
-use shared::api::{ApiAction, ApiEndpoint};
 
+use crate::rest::guard::GuardedRouter;
 use crate::rest::guard::hub::hub_guarded;
-use crate::rest::guard::{guarded, guarded_as};
 use crate::rest::problem::{Problem, ProblemKind};
 use crate::state::AppState;
 
@@ -38,7 +37,6 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// The routes under `/api/v1` (the caller nests them there). Takes the state because each
 /// route's guard layer needs it.
 pub fn routes(state: &AppState) -> Router<AppState> {
-    use ApiEndpoint::*;
     let upload_limit = DefaultBodyLimit::max(
         state
             .app
@@ -48,67 +46,45 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     );
     Router::new()
         .route("/openapi.json", get(openapi::json))
-        .route("/company", guarded(state, Company, get(company::get)))
-        .route(
+        .guarded_route(state, "/company", get(company::get))
+        .guarded_route(
+            state,
             "/employees",
-            guarded(
-                state,
-                Employees,
-                get(employees::list).post(employees::create),
-            ),
+            get(employees::list).post(employees::create),
         )
-        .route(
+        .guarded_route(
+            state,
             "/employees/{id}",
-            guarded(
-                state,
-                Employees,
-                get(employees::get)
-                    .patch(employees::update)
-                    .delete(employees::delete),
-            ),
+            get(employees::get)
+                .patch(employees::update)
+                .delete(employees::delete),
         )
-        .route(
+        .guarded_route(
+            state,
             "/time-off",
-            guarded(state, TimeOff, get(time_off::list).post(time_off::create)),
+            get(time_off::list).post(time_off::create),
         )
-        .route(
+        .guarded_route(
+            state,
             "/time-off/{id}",
-            guarded(
-                state,
-                TimeOff,
-                get(time_off::get)
-                    .patch(time_off::update)
-                    .delete(time_off::delete),
-            ),
+            get(time_off::get)
+                .patch(time_off::update)
+                .delete(time_off::delete),
         )
-        .route(
+        .guarded_route(
+            state,
             "/documents",
-            guarded(
-                state,
-                Documents,
-                post(documents::create)
-                    .layer(upload_limit)
-                    .get(documents::list),
-            ),
+            post(documents::create)
+                .layer(upload_limit)
+                .get(documents::list),
         )
-        .route(
+        .guarded_route(
+            state,
             "/documents/{id}",
-            guarded(
-                state,
-                Documents,
-                get(documents::get).delete(documents::delete),
-            ),
+            get(documents::get).delete(documents::delete),
         )
-        .route(
-            "/documents/{id}/download",
-            guarded_as(
-                state,
-                Documents,
-                Some(ApiAction::Download),
-                get(documents::download),
-            ),
-        )
-        .route("/users", guarded(state, Users, get(users::list)))
+        .guarded_route(state, "/documents/{id}/download", get(documents::download))
+        .guarded_route(state, "/users", get(users::list))
         .route("/companies", hub_guarded(state, get(companies::list)))
         .route("/companies/{id}", hub_guarded(state, get(companies::get)))
         .fallback(not_found)

@@ -8,7 +8,9 @@
 //! far at once (`tokens_not_before`), as does revoking.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
 use shared::permissions as perm;
 use shared::roles::{COMPANY_ADMIN, RoleKind};
 use time::OffsetDateTime;
@@ -18,8 +20,8 @@ use crate::auth::last_used::CredentialKind;
 use crate::auth::{Principal, Tenant};
 use crate::entity::{api_credential as cred, company, role};
 use crate::error::{AppError, AppResult, on_unique_violation};
-use crate::service::companies;
 use crate::service::roles::{self, RoleView};
+use crate::service::{companies, usage};
 use crate::state::App;
 use crate::token::{self, TokenKind};
 
@@ -342,6 +344,114 @@ pub async fn revoke(app: &App, p: &Principal, id: Uuid) -> AppResult<bool> {
     // Its access tokens fail at once, cached verifications included (see `oauth::cache`).
     app.invalidator.invalidate();
     Ok(true)
+}
+
+/// Which of its role's permissions a credential used in the last `days` (1..=90, default 30),
+/// from the request logs (see `service::usage`): the role's company permissions, as the
+/// endpoint × actions they open, against the requests its access tokens made. Checked like the
+/// credential list: `api_credentials.manage` and the company in scope, else NOT_FOUND.
+pub async fn usage(
+    app: &App,
+    p: &Principal,
+    c: &cred::Model,
+    days: Option<i32>,
+) -> AppResult<usage::GrantUsage> {
+    manageable_company(p, &app.db, c.company_id)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound(_) => not_found(),
+            other => other,
+        })?;
+    let days = shared::limits::usage_days(days)?;
+    let since = usage::window_start(OffsetDateTime::now_utc(), days);
+    let permissions = role_permissions(&app.db, c).await?;
+    let observed = usage::observe(&app.db, usage::Subject::ApiCredential, c.id, since).await?;
+    Ok(usage::of_role(&permissions, &observed, days, since))
+}
+
+/// Narrows a credential to some of its role's permissions (issue 8, least privilege from real
+/// use): creates a custom role of the credential's company holding exactly `permissions` and
+/// binds the credential to it, in one transaction. The client id and secret do not change, and
+/// access tokens already issued stay valid but lose the removed permissions at once on every
+/// instance: verification intersects a token's scope with the credential's current role
+/// (`oauth::token::verify_access_token`), and the cached verifications are dropped here.
+///
+/// Needs `roles.edit` as well as `api_credentials.manage`, since it creates a role. The
+/// permissions must be non-empty, known, company-scoped (`roles::validate_permissions`, which
+/// also refuses a company user granting what they lack) and held by the current role: this only
+/// ever removes. A revoked credential is CONFLICT, as for regeneration.
+pub async fn narrow(
+    app: &App,
+    p: &Principal,
+    id: Uuid,
+    role_name: &str,
+    permissions: &[String],
+) -> AppResult<cred::Model> {
+    let db = &app.db;
+    let current = find_manageable(p, db, id).await?;
+    p.require(perm::ROLES_EDIT)?;
+    let revoked = || AppError::conflict(None, "the credential is revoked: create a new one");
+    if current.revoked_at.is_some() {
+        return Err(revoked());
+    }
+    let name = roles::validate_role_name_as("roleName", role_name)?;
+    if permissions.is_empty() {
+        return Err(AppError::validation(
+            "permissions",
+            "permissions must not be empty: a credential needs at least one permission (revoke \
+             it if it needs none)",
+        ));
+    }
+    let permissions = roles::validate_permissions(p, permissions)?;
+    let role = roles::view_by_id(db, current.role_id).await?;
+    if let Some(extra) = permissions.iter().find(|k| !role.permissions.contains(k)) {
+        return Err(AppError::validation(
+            "permissions",
+            format!(
+                "the credential's role '{}' does not grant {extra}: narrowing can only remove \
+                 permissions",
+                role.role.name
+            ),
+        ));
+    }
+    let txn = db.begin().await?;
+    let narrowed =
+        roles::insert_custom(&txn, current.company_id, &name, permissions, "roleName").await?;
+    // Conditional on the role it was checked against and on "not revoked", so that a concurrent
+    // change is not silently overwritten.
+    let res = cred::Entity::update_many()
+        .col_expr(cred::Column::RoleId, Expr::value(narrowed.role.id))
+        .filter(cred::Column::Id.eq(id))
+        .filter(cred::Column::RoleId.eq(current.role_id))
+        .filter(cred::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(AppError::conflict(
+            None,
+            "the credential changed meanwhile (revoked, or bound to another role): reload and \
+             try again",
+        ));
+    }
+    txn.commit().await?;
+    // Cached token verifications carry the old role's permissions.
+    app.invalidator.invalidate();
+    tracing::info!(
+        target: "portcullis::audit",
+        action = "narrow_api_credential",
+        actor_user_id = %p.user.id,
+        api_credential_id = %id,
+        company_id = %current.company_id,
+        from_role_id = %current.role_id,
+        to_role_id = %narrowed.role.id,
+        permissions = %narrowed.permissions.join(" "),
+        "API credential narrowed to a new role"
+    );
+    let updated = cred::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(with_pending_last_used(app, updated))
 }
 
 /// Looks a credential up by client id (no scope check: for the OAuth endpoints).

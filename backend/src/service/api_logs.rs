@@ -238,7 +238,7 @@ pub async fn scope_of(p: &Principal, db: &impl ConnectionTrait) -> AppResult<Sco
 /// RFC 3339 text sqlx wrote (`2026-12-01T21:00:00.5Z`, the fraction trimmed, absent when zero),
 /// so a whole-second bound is given as `2026-12-01T21:00:00.`: every row of that second sorts
 /// after it (`.5Z`, `Z` > `.`) and every row of the second before sorts before it.
-fn time_bound(backend: DbBackend, t: OffsetDateTime) -> sea_orm::Value {
+pub(crate) fn time_bound(backend: DbBackend, t: OffsetDateTime) -> sea_orm::Value {
     match backend {
         DbBackend::Sqlite => {
             let text = t

@@ -13,5 +13,6 @@ pub mod personal_tokens;
 pub mod resellers;
 pub mod roles;
 pub mod sessions;
+pub mod usage;
 pub mod users;
 pub mod visibility_groups;

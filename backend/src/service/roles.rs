@@ -154,7 +154,7 @@ pub async fn list(
 
 /// Checks a permission list for a custom role: known, company-scoped, no duplicates, and — for a
 /// company user — none the user lacks (nobody hands out more than they hold).
-fn validate_permissions(p: &Principal, list: &[String]) -> AppResult<Vec<String>> {
+pub(crate) fn validate_permissions(p: &Principal, list: &[String]) -> AppResult<Vec<String>> {
     let mut out = BTreeSet::new();
     for key in list {
         let info = perm::find(key).ok_or_else(|| {
@@ -177,14 +177,19 @@ fn validate_permissions(p: &Principal, list: &[String]) -> AppResult<Vec<String>
 }
 
 fn validate_role_name(name: &str) -> AppResult<String> {
-    let name = shared::limits::name("name", name)?;
+    validate_role_name_as("name", name)
+}
+
+/// [`validate_role_name`] for an input that calls the name `field` (`roleName`).
+pub(crate) fn validate_role_name_as(field: &'static str, name: &str) -> AppResult<String> {
+    let name = shared::limits::name(field, name)?;
     // Case-insensitively: "company admin" next to "Company admin" would pass for the built-in.
     if shared::roles::BUILT_IN_ROLES
         .iter()
         .any(|r| r.name.eq_ignore_ascii_case(&name))
     {
         return Err(AppError::conflict(
-            Some("name"),
+            Some(field),
             format!("'{name}' is the name of a built-in role"),
         ));
     }
@@ -224,26 +229,38 @@ pub async fn create(
     companies::find_visible(p, db, company_id).await?;
     let name = validate_role_name(name)?;
     let permissions = validate_permissions(p, permissions)?;
+    let txn = db.begin().await?;
+    let view = insert_custom(&txn, company_id, &name, permissions, "name").await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Writes a new custom role of a company with its (already validated) permissions, inside the
+/// caller's transaction. A second role of the same name in the company is CONFLICT on `field`.
+pub(crate) async fn insert_custom(
+    db: &impl ConnectionTrait,
+    company_id: Uuid,
+    name: &str,
+    mut permissions: Vec<String>,
+    field: &str,
+) -> AppResult<RoleView> {
     let now = OffsetDateTime::now_utc();
     let model = role::Model {
         id: Uuid::now_v7(),
         company_id: Some(company_id),
-        name: name.clone(),
+        name: name.to_string(),
         kind: RoleKind::Company.as_str().into(),
         built_in: false,
         created_at: now,
         updated_at: now,
     };
-    let txn = db.begin().await?;
     role::Entity::insert(role::ActiveModel::from(model.clone()))
-        .exec(&txn)
+        .exec(db)
         .await
         .map_err(|e| {
-            on_unique_violation(e, "name", format!("a role named '{name}' already exists"))
+            on_unique_violation(e, field, format!("a role named '{name}' already exists"))
         })?;
-    replace_permissions(&txn, model.id, &permissions).await?;
-    txn.commit().await?;
-    let mut permissions = permissions;
+    replace_permissions(db, model.id, &permissions).await?;
     sort_by_catalogue(&mut permissions);
     Ok(RoleView {
         role: model,

@@ -8,6 +8,7 @@ mod api_keys;
 mod cluster;
 mod contract;
 mod graphql_gate;
+mod least_privilege;
 mod logs_analytics;
 mod logs_capture;
 mod metrics;

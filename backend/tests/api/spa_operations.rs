@@ -11,7 +11,8 @@ use crate::helpers::*;
 async fn every_spa_operation_is_valid(app: &TestApp) {
     let operations = shared::operations::all()
         .into_iter()
-        .chain(shared::operations::personal_access_token_operations());
+        .chain(shared::operations::personal_access_token_operations())
+        .chain(shared::operations::least_privilege());
     for (name, operation) in operations {
         let body = app.gql(None, &operation, json!({})).await;
         let errors = body["errors"].as_array().cloned().unwrap_or_default();

@@ -21,3 +21,9 @@ pub use states::{EmptyState, ErrorBanner, FieldError, Loading, Pager, PagerState
 pub use tokens::{
     API_DOCS_URL, NewTokenForm, RevokeWording, TOKENS_HELP, TokenCreatedDialog, TokenList,
 };
+
+mod secret;
+pub use secret::{AgoCell, CopyField, DateCell, ago, is_future};
+
+mod grant_usage;
+pub use grant_usage::{Narrowed, UsageOf, UsagePanel};

@@ -190,6 +190,7 @@ fn CompanyEditor(initial: Company) -> impl IntoView {
                 <h1>{move || company.get().name}</h1>
                 <p class="muted">{format!("Reseller: {reseller_name}")}</p>
             </div>
+            <super::settings::CompanySettingsLinks company_id=initial.id.clone() />
         </header>
         <form class="stack" on:submit=on_submit novalidate>
             <fieldset class="card" disabled=move || !can_edit()>

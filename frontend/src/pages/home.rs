@@ -17,6 +17,7 @@ fn describe(href: &str) -> &'static str {
         "/global-settings/api-management" => {
             "API Management: API URLs, integration tokens, API docs."
         }
+        "/settings" => "Partner API credentials and API V2 keys for integrations.",
         _ => "",
     }
 }

@@ -1,5 +1,6 @@
 //! One module per page of SPEC §6 (part 1: sign-in, tenancy, users, roles, visibility groups).
 
+mod api_keys;
 mod api_logs;
 mod api_management;
 mod companies;
@@ -7,12 +8,15 @@ mod company_edit;
 mod groups;
 mod home;
 mod login;
+mod partner_api;
 mod reseller_edit;
 mod resellers;
 mod roles;
+pub mod settings;
 mod tokens;
 mod users;
 
+pub use api_keys::ApiKeysPage;
 pub use api_logs::ApiLogsPage;
 pub use api_management::ApiManagementPage;
 pub use companies::CompaniesPage;
@@ -20,9 +24,11 @@ pub use company_edit::CompanyEditPage;
 pub use groups::GroupsPage;
 pub use home::{HomePage, NotFound};
 pub use login::LoginPage;
+pub use partner_api::PartnerApiPage;
 pub use reseller_edit::ResellerEditPage;
 pub use resellers::ResellersPage;
 pub use roles::RolesPage;
+pub use settings::SettingsPage;
 pub use tokens::TokensPage;
 pub use users::UsersPage;
 

@@ -8,8 +8,9 @@
 //! 6. scope (`scope`): tenant, visibility groups and key fields, applied by the handlers to
 //!    their queries and responses through [`Guarded::scope`].
 //!
-//! Each route declares its endpoint with [`guarded`] (the action follows from the method, or is
-//! given, as Download is); the layer runs the guards before the handler and decorates the
+//! Each route's endpoint is in [`GUARDED_ROUTES`], which the router reads through
+//! [`GuardedRouter::guarded_route`] (the action follows from the method, or is given, as Download
+//! is); the layer runs the guards before the handler and decorates the
 //! response after it. Handlers take the outcome as a [`Guarded`] argument, which cannot be had
 //! on a route without the layer, so a handler cannot forget its guards.
 
@@ -22,6 +23,7 @@ pub mod scope;
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, request::Parts};
 use axum::middleware::{self, Next};
@@ -96,6 +98,96 @@ pub fn action_for(method: &Method) -> ApiAction {
         Method::PUT | Method::PATCH => ApiAction::Update,
         Method::DELETE => ApiAction::Delete,
         _ => ApiAction::Read,
+    }
+}
+
+/// Where the REST API is mounted; logged route templates start with it.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// One guarded route of `/api/v1`: its template (relative to [`API_PREFIX`]), the endpoint it
+/// serves and, when the method does not say it, the action (Download is a GET).
+#[derive(Debug, Clone, Copy)]
+pub struct GuardedRoute {
+    pub path: &'static str,
+    pub endpoint: ApiEndpoint,
+    pub action: Option<ApiAction>,
+}
+
+const fn route(
+    path: &'static str,
+    endpoint: ApiEndpoint,
+    action: Option<ApiAction>,
+) -> GuardedRoute {
+    GuardedRoute {
+        path,
+        endpoint,
+        action,
+    }
+}
+
+/// Every guarded route and what it serves: the one table the router (`rest::routes`, through
+/// [`GuardedRouter::guarded_route`]) and the analysis of request logs
+/// ([`endpoint_action`], for least privilege from real use) both read, so that what the guards
+/// checked and what the logs are said to have used cannot disagree.
+pub const GUARDED_ROUTES: &[GuardedRoute] = &[
+    route("/company", ApiEndpoint::Company, None),
+    route("/employees", ApiEndpoint::Employees, None),
+    route("/employees/{id}", ApiEndpoint::Employees, None),
+    route("/time-off", ApiEndpoint::TimeOff, None),
+    route("/time-off/{id}", ApiEndpoint::TimeOff, None),
+    route("/documents", ApiEndpoint::Documents, None),
+    route("/documents/{id}", ApiEndpoint::Documents, None),
+    route(
+        "/documents/{id}/download",
+        ApiEndpoint::Documents,
+        Some(ApiAction::Download),
+    ),
+    route("/users", ApiEndpoint::Users, None),
+];
+
+/// The guarded route with this template (relative to [`API_PREFIX`]).
+pub fn guarded_route(path: &str) -> Option<&'static GuardedRoute> {
+    GUARDED_ROUTES.iter().find(|r| r.path == path)
+}
+
+/// The endpoint and action the guards checked for a request, from what its log row keeps: the
+/// route template (`/api/v1/employees/{id}`) and the method. `None` for anything that is not a
+/// guarded `/api/v1` route (GraphQL, OAuth, the hub routes, an unmatched path).
+pub fn endpoint_action(template: &str, method: &str) -> Option<(ApiEndpoint, ApiAction)> {
+    let r = guarded_route(template.strip_prefix(API_PREFIX)?)?;
+    let method = Method::from_bytes(method.as_bytes()).ok()?;
+    Some((r.endpoint, r.action.unwrap_or_else(|| action_for(&method))))
+}
+
+/// Registers guarded routes by template: the endpoint and action come from [`GUARDED_ROUTES`].
+pub trait GuardedRouter {
+    fn guarded_route(
+        self,
+        state: &AppState,
+        path: &'static str,
+        route: MethodRouter<AppState>,
+    ) -> Self;
+}
+
+impl GuardedRouter for Router<AppState> {
+    fn guarded_route(
+        self,
+        state: &AppState,
+        path: &'static str,
+        route: MethodRouter<AppState>,
+    ) -> Self {
+        match guarded_route(path) {
+            Some(r) => self.route(path, guarded_as(state, r.endpoint, r.action, route)),
+            None => {
+                // A programming error caught by every route's tests: without the layer, the
+                // handlers' `Guarded` argument answers 500, never an unguarded response.
+                tracing::error!(
+                    path,
+                    "route missing from GUARDED_ROUTES: it will answer 500"
+                );
+                self.route(path, route)
+            }
+        }
     }
 }
 
@@ -246,4 +338,51 @@ async fn run(State(g): State<RouteGuard>, mut req: Request, next: Next) -> Respo
     resp.extensions_mut()
         .insert(Decision::allowed(Some(identity)));
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logged_templates_map_to_what_the_guards_checked() {
+        use ApiAction::*;
+        use ApiEndpoint::*;
+        let cases = [
+            ("/api/v1/employees", "GET", Some((Employees, Read))),
+            ("/api/v1/employees", "HEAD", Some((Employees, Read))),
+            ("/api/v1/employees", "POST", Some((Employees, Create))),
+            ("/api/v1/employees/{id}", "PATCH", Some((Employees, Update))),
+            ("/api/v1/time-off/{id}", "DELETE", Some((TimeOff, Delete))),
+            (
+                "/api/v1/documents/{id}/download",
+                "GET",
+                Some((Documents, Download)),
+            ),
+            ("/api/v1/company", "GET", Some((Company, Read))),
+            ("/api/v1/users", "GET", Some((Users, Read))),
+            // Not guarded by an endpoint: the hub routes, GraphQL, OAuth, unknown paths.
+            ("/api/v1/companies", "GET", None),
+            ("/graphql", "POST", None),
+            ("/oauth/token", "POST", None),
+            ("/employees", "GET", None),
+            ("/api/v1/nope", "GET", None),
+            ("/api/v1/employees", "NOT A METHOD", None),
+        ];
+        for (template, method, want) in cases {
+            assert_eq!(
+                endpoint_action(template, method),
+                want,
+                "{method} {template}"
+            );
+        }
+        for r in GUARDED_ROUTES {
+            assert!(r.path.starts_with('/'), "{}", r.path);
+            assert!(
+                r.action.is_none_or(|a| r.endpoint.supports(a)),
+                "{}",
+                r.path
+            );
+        }
+    }
 }
