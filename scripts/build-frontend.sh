@@ -28,6 +28,9 @@ wasm_env=(
   CARGO_UNSTABLE_BUILD_STD=std,panic_abort
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld
   "CARGO_TARGET_DIR=$FRONTEND_TARGET_DIR"
+  # Leptos type-erases every component's view (`AnyView`) instead of monomorphising nested view
+  # types: the module is about a quarter smaller, which keeps the SPA within its size budget.
+  "RUSTFLAGS=--cfg erase_components"
 )
 
 # Trunk builds offline: fetch the crates (and the standard library's own dependencies) first.
