@@ -3,7 +3,7 @@
 //! lists show ("5 days ago", "never").
 
 use leptos::prelude::*;
-use shared::forms;
+use shared::{datetime, forms};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Calls `target.method(arg)` on a JS object, ignoring failures: the clipboard and `select()`
@@ -17,20 +17,21 @@ fn call_js(target: &JsValue, method: &str, args: &[JsValue]) -> Option<JsValue> 
     f.apply(target, &array).ok()
 }
 
-/// Puts text on the clipboard (`navigator.clipboard.writeText`). Without the Clipboard API
-/// (an insecure origin) nothing happens; the field is selected for a manual copy instead.
-fn copy_to_clipboard(text: &str) -> bool {
+/// Puts text on the clipboard (`navigator.clipboard`, which needs a secure context: HTTPS or
+/// localhost). `false` when the browser has no clipboard or refuses; every Copy button of the
+/// SPA goes through here.
+pub async fn copy_to_clipboard(text: String) -> bool {
     let Some(window) = web_sys::window() else {
         return false;
     };
-    let clipboard = js_sys::Reflect::get(&window, &JsValue::from_str("navigator"))
-        .ok()
-        .and_then(|n| js_sys::Reflect::get(&n, &JsValue::from_str("clipboard")).ok())
-        .filter(|c| !c.is_undefined() && !c.is_null());
-    match clipboard {
-        Some(c) => call_js(&c, "writeText", &[JsValue::from_str(text)]).is_some(),
-        None => false,
+    let navigator = window.navigator();
+    let available = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
+        .is_ok_and(|c| !c.is_undefined() && !c.is_null());
+    if !available {
+        return false;
     }
+    let promise = navigator.clipboard().write_text(&text);
+    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
 }
 
 /// A value to copy: its label, the value in a read-only monospace field (selected on focus),
@@ -49,7 +50,8 @@ pub fn CopyField(
         if let Some(el) = input.get() {
             call_js(&el, "select", &[]);
         }
-        copied.set(copy_to_clipboard(&text));
+        let text = text.clone();
+        leptos::task::spawn_local(async move { copied.set(copy_to_clipboard(text).await) });
     };
     view! {
         <div class="field copy-field">
@@ -78,30 +80,19 @@ pub fn CopyField(
     }
 }
 
-/// Seconds since the Unix epoch of an RFC 3339 time, read by the browser.
-fn epoch_secs(rfc3339: &str) -> Option<i64> {
-    let ms = js_sys::Date::parse(rfc3339);
-    (!ms.is_nan()).then(|| (ms / 1000.0) as i64)
-}
-
 fn now_secs() -> i64 {
     (js_sys::Date::now() / 1000.0) as i64
 }
 
-/// "5 days ago", "in 2 hours"; "never" for a credential never used.
+/// "5 days ago", "in 2 hours"; "never" for a credential never used (`shared::datetime`, the
+/// same words as the token lists).
 pub fn ago(at: Option<&str>) -> String {
-    match at {
-        None => "never".to_string(),
-        Some(t) => epoch_secs(t).map_or_else(
-            || forms::date_of(t).to_string(),
-            |s| forms::relative_time(s, now_secs()),
-        ),
-    }
+    datetime::last_used(at, now_secs())
 }
 
 /// Whether an RFC 3339 time is still ahead.
 pub fn is_future(at: &str) -> bool {
-    epoch_secs(at).is_some_and(|s| s > now_secs())
+    datetime::parse_rfc3339(at).is_some_and(|s| s > now_secs())
 }
 
 /// A date for tables (`2026-12-02`), with the full time as a tooltip.

@@ -10,10 +10,10 @@ use shared::{
     datetime::{self, ExpiryTone, LocalClock},
     forms,
 };
-use wasm_bindgen::JsValue;
 
 use super::{
     ConfirmDialog, EmptyState, ErrorBanner, FieldError, Loading, Modal, PagerState, SearchToolbar,
+    secret::copy_to_clipboard,
 };
 use crate::{
     api::{self, FormErrors},
@@ -51,22 +51,6 @@ fn ticking_clock() -> ReadSignal<LocalClock> {
         on_cleanup(move || handle.clear());
     }
     clock
-}
-
-/// Puts text on the clipboard (`navigator.clipboard`, which needs a secure context: HTTPS or
-/// localhost). `false` when the browser has no clipboard or refuses.
-async fn copy_to_clipboard(text: String) -> bool {
-    let Some(window) = web_sys::window() else {
-        return false;
-    };
-    let navigator = window.navigator();
-    let available = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
-        .is_ok_and(|c| !c.is_undefined() && !c.is_null());
-    if !available {
-        return false;
-    }
-    let promise = navigator.clipboard().write_text(&text);
-    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
 }
 
 #[derive(Clone, Deserialize)]
