@@ -20,7 +20,7 @@ test("a company admin creates credentials, gets a token with them, regenerates a
   await shell.go("Settings");
   await expect(page.getByRole("heading", { name: "Settings" })).toBeVisible();
   await screenshotFromTop(page, testInfo, "settings");
-  await page.getByRole("link", { name: /Partner API/ }).click();
+  await page.getByRole("main").getByRole("link", { name: /Partner API/ }).click();
   const partner = new PartnerApiPage(page);
   await partner.expectLoaded();
   await expect(page.getByRole("link", { name: "← Back to Settings" })).toHaveAttribute("href", "/settings");
@@ -94,7 +94,7 @@ test("a hub user manages a company's credentials from its edit page, with a narr
   const company = await companyWithApiAccess(request);
   await signIn(page, SUPER_ADMIN);
   await page.goto(`/companies/${company.id}`);
-  await page.getByRole("link", { name: "Partner API" }).click();
+  await page.getByRole("main").getByRole("link", { name: "Partner API", exact: true }).click();
   const partner = new PartnerApiPage(page);
   await partner.expectLoaded();
   await expect(page).toHaveURL(new RegExp(`/settings/partner-api\\?company=${company.id}$`));
@@ -120,7 +120,7 @@ test("a hub user manages a company's credentials from its edit page, with a narr
   await page.getByRole("link", { name: "← Back to Settings" }).click();
   await expect(page).toHaveURL(new RegExp(`/settings\\?company=${company.id}$`));
   await expect(page.getByRole("link", { name: /API V2 keys/ })).toBeVisible();
-  await expect(page.getByRole("link", { name: /Partner API/ })).toHaveAttribute(
+  await expect(page.getByRole("main").getByRole("link", { name: /Partner API/ })).toHaveAttribute(
     "href",
     `/settings/partner-api?company=${company.id}`,
   );
