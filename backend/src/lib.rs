@@ -24,5 +24,6 @@ pub mod router;
 pub mod server;
 pub mod service;
 pub mod spa;
+pub mod spa_headers;
 pub mod state;
 pub mod token;

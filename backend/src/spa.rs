@@ -25,7 +25,7 @@ use axum::{
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::state::AppState;
+use crate::{spa_headers, state::AppState};
 
 /// Path prefixes that belong to the server, not to the app's client-side router.
 const SERVER_PREFIXES: &[&str] = &[
@@ -81,6 +81,16 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    // Decided by the path, not the answer's Content-Type: a revalidation's 304 has no type, and
+    // the browser takes the 304's headers (this CSP too) for the cached page.
+    let is_html = !looks_like_file || last_segment.ends_with(".html");
+    // The only HTML page of the app is index.html (also every client-side route's answer).
+    let html = if is_html {
+        tokio::fs::read_to_string(&index).await.ok()
+    } else {
+        None
+    };
+    spa_headers::apply(response.headers_mut(), html.as_deref());
     response
 }
 

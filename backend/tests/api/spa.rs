@@ -6,7 +6,8 @@ use reqwest::StatusCode;
 
 use crate::helpers::*;
 
-const INDEX: &str = "<!DOCTYPE html><title>Portcullis test app</title>";
+const INDEX: &str = "<!DOCTYPE html><title>Portcullis test app</title>\
+    <script type=\"module\">import init from '/frontend-0123456789abcdef.js'; await init();</script>";
 const HASHED_WASM: &str = "frontend-0123456789abcdef_bg.wasm";
 
 /// A fake built app in a temporary folder: index.html, a hashed asset, an unhashed file.
@@ -52,8 +53,50 @@ async fn serves_the_built_app(backend: Backend) {
                 .starts_with("text/html"),
             "{path}"
         );
+        // Security headers: a strict CSP that allows exactly the page's inline loader.
+        let csp = resp.headers()["content-security-policy"]
+            .to_str()
+            .expect("ascii")
+            .to_string();
+        let loader_hash = backend::spa_headers::inline_script_hashes(INDEX);
+        assert_eq!(loader_hash.len(), 1);
+        assert!(csp.contains(&loader_hash[0]), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        let script_src = csp
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .expect("script-src");
+        assert!(!script_src.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(
+            resp.headers()["x-content-type-options"],
+            "nosniff",
+            "{path}"
+        );
+        assert_eq!(resp.headers()["x-frame-options"], "DENY", "{path}");
+        assert_eq!(resp.headers()["referrer-policy"], "no-referrer", "{path}");
         assert_eq!(resp.text().await.expect("body"), INDEX, "{path}");
     }
+
+    // A revalidation (304, no Content-Type) keeps the page's CSP: the browser applies the
+    // 304's headers to the cached page, so a CSP without the loader's hash would break a reload.
+    let first = get(&app, "/login").await;
+    let last_modified = first.headers()["last-modified"].clone();
+    let revalidated = app
+        .client
+        .get(app.url("/login"))
+        .header("if-modified-since", last_modified)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED);
+    let loader_hash = &backend::spa_headers::inline_script_hashes(INDEX)[0];
+    assert!(
+        revalidated.headers()["content-security-policy"]
+            .to_str()
+            .expect("ascii")
+            .contains(loader_hash.as_str()),
+        "a 304 must carry the page's CSP"
+    );
 
     // A hashed asset: the right type, cached for a year.
     let resp = get(&app, &format!("/{HASHED_WASM}")).await;
