@@ -12,7 +12,8 @@ async fn every_spa_operation_is_valid(app: &TestApp) {
     let operations = shared::operations::all()
         .into_iter()
         .chain(shared::operations::personal_access_token_operations())
-        .chain(shared::operations::least_privilege());
+        .chain(shared::operations::least_privilege())
+        .chain(shared::operations::api_logs_operations());
     for (name, operation) in operations {
         let body = app.gql(None, &operation, json!({})).await;
         let errors = body["errors"].as_array().cloned().unwrap_or_default();
@@ -33,28 +34,4 @@ async fn every_spa_operation_is_valid(app: &TestApp) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_spa_operation_is_valid_sqlite() {
     run(Backend::Sqlite, every_spa_operation_is_valid).await;
-}
-
-/// The API Logs dashboard's operations (`shared::operations::api_logs_operations`), checked the
-/// same way.
-async fn every_api_logs_operation_is_valid(app: &TestApp) {
-    for (name, operation) in shared::operations::api_logs_operations() {
-        let body = app.gql(None, &operation, json!({})).await;
-        let errors = body["errors"].as_array().cloned().unwrap_or_default();
-        assert!(
-            !errors.is_empty(),
-            "{name}: expected the resolver to refuse a call without a session: {body:#}"
-        );
-        for e in &errors {
-            assert!(
-                e.get("path").is_some(),
-                "{name} does not pass the schema's validation: {e:#}\n{operation}"
-            );
-        }
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_api_logs_operation_is_valid_sqlite() {
-    run(Backend::Sqlite, every_api_logs_operation_is_valid).await;
 }

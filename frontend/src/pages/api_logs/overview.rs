@@ -144,6 +144,43 @@ fn share(value: i64, max: i64) -> String {
     format!("--share: {pct:.1}%")
 }
 
+/// Applies one endpoint (and its method) as the dashboard's filter: what a click on a row of
+/// the top tables does.
+fn endpoint_filter(dash: Dashboard, endpoint: &str, method: &str) -> impl Fn() + Clone + use<> {
+    let (endpoint, method) = (endpoint.to_string(), method.to_string());
+    move || {
+        let (e, m) = (endpoint.clone(), method.clone());
+        dash.update(|f| {
+            f.endpoint = Some(e);
+            f.method = Some(m);
+        });
+    }
+}
+
+/// A top table's endpoint cell: the method badge and the route, as a button (keyboard users
+/// apply the filter with it; the whole row is the mouse's target).
+#[component]
+fn EndpointButton(
+    method: String,
+    endpoint: String,
+    pick: impl Fn() + Clone + 'static,
+) -> impl IntoView {
+    view! {
+        <button
+            type="button"
+            class="link-button"
+            title="Show only this endpoint"
+            on:click=move |ev| {
+                ev.stop_propagation();
+                pick();
+            }
+        >
+            <Method method=method />
+            <span class="endpoint">{endpoint}</span>
+        </button>
+    }
+}
+
 #[component]
 fn TopEndpoints(rows: Vec<EndpointCount>, dash: Dashboard, wide: bool) -> impl IntoView {
     let max = rows.iter().map(|r| r.count).max().unwrap_or(0);
@@ -151,30 +188,12 @@ fn TopEndpoints(rows: Vec<EndpointCount>, dash: Dashboard, wide: bool) -> impl I
     let body = rows
         .into_iter()
         .map(|r| {
-            let (endpoint, method) = (r.endpoint.clone(), r.method.clone());
-            let pick = move || {
-                let (e, m) = (endpoint.clone(), method.clone());
-                dash.update(|f| {
-                    f.endpoint = Some(e);
-                    f.method = Some(m);
-                });
-            };
+            let pick = endpoint_filter(dash, &r.endpoint, &r.method);
             let pick2 = pick.clone();
             view! {
                 <tr class="pick-row" on:click=move |_| pick()>
                     <td>
-                        <button
-                            type="button"
-                            class="link-button"
-                            title="Show only this endpoint"
-                            on:click=move |ev| {
-                                ev.stop_propagation();
-                                pick2();
-                            }
-                        >
-                            <Method method=r.method.clone() />
-                            <span class="endpoint">{r.endpoint.clone()}</span>
-                        </button>
+                        <EndpointButton method=r.method.clone() endpoint=r.endpoint.clone() pick=pick2 />
                     </td>
                     <td class="num share" style=share(r.count, max)>{thousands(r.count)}</td>
                 </tr>
@@ -205,30 +224,12 @@ fn SlowestEndpoints(rows: Vec<EndpointLatency>, dash: Dashboard) -> impl IntoVie
     let body = rows
         .into_iter()
         .map(|r| {
-            let (endpoint, method) = (r.endpoint.clone(), r.method.clone());
-            let pick = move || {
-                let (e, m) = (endpoint.clone(), method.clone());
-                dash.update(|f| {
-                    f.endpoint = Some(e);
-                    f.method = Some(m);
-                });
-            };
+            let pick = endpoint_filter(dash, &r.endpoint, &r.method);
             let pick2 = pick.clone();
             view! {
                 <tr class="pick-row" on:click=move |_| pick()>
                     <td>
-                        <button
-                            type="button"
-                            class="link-button"
-                            title="Show only this endpoint"
-                            on:click=move |ev| {
-                                ev.stop_propagation();
-                                pick2();
-                            }
-                        >
-                            <Method method=r.method.clone() />
-                            <span class="endpoint">{r.endpoint.clone()}</span>
-                        </button>
+                        <EndpointButton method=r.method.clone() endpoint=r.endpoint.clone() pick=pick2 />
                     </td>
                     <td class="num share slow" style=share(r.avg_response_time_us, max)>
                         {geo::duration_us(r.avg_response_time_us)}
