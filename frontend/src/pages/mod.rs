@@ -1,4 +1,5 @@
-//! One module per page of SPEC §6 (part 1: sign-in, tenancy, users, roles, visibility groups).
+//! One module per page of SPEC §6: sign-in, tenancy, users, roles, visibility groups, tokens,
+//! API Management, Settings (Partner API, API V2 keys) and the API Logs dashboard.
 
 mod api_keys;
 mod api_logs;
