@@ -59,6 +59,16 @@ else
   log "installed $(cargo nextest --version | head -n1)"
 fi
 
+# --- cargo-deny (dependency licences, bans, sources and advisories; deny.toml) -------------------
+CARGO_DENY_VERSION=0.20.2
+if cargo deny --version >/dev/null 2>&1; then
+  log "found $(cargo deny --version | head -n1)"
+else
+  log "cargo-deny not found: cargo install cargo-deny@$CARGO_DENY_VERSION --locked (10+ minutes, once)"
+  cargo install "cargo-deny@$CARGO_DENY_VERSION" --locked
+  log "installed $(cargo deny --version | head -n1)"
+fi
+
 # --- PostgreSQL client tools (optional) ---------------------------------------------------------------
 # The tests talk to PostgreSQL themselves; psql/dropdb are only used by scripts/test.sh to remove
 # test databases left behind by crashed runs, and that step is skipped without them.

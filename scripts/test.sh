@@ -74,6 +74,19 @@ drop_stale_test_databases
 
 step "rustfmt" cargo fmt --all -- --check
 step "clippy" cargo clippy --all-targets -- -D warnings
+# Dependencies: licences, banned sources and wildcard versions are checked offline (deny.toml).
+# Security advisories need the RustSec database, a GitHub repository: checked whenever it can be
+# fetched; when it cannot (no route to GitHub), the run says so loudly instead of passing silently.
+dependency_advisories() {
+  if timeout 120 cargo deny --color never fetch db >/dev/null 2>&1; then
+    cargo deny --color never check --disable-fetch advisories
+  else
+    echo "[test] WARNING: the RustSec advisory database (github.com/RustSec/advisory-db) cannot be" \
+      "fetched from this machine: security advisories were NOT checked" >&2
+  fi
+}
+step "dependency policy" cargo deny --color never check licenses bans sources
+step "dependency advisories" dependency_advisories
 step "tests" cargo nextest run --workspace --exclude frontend --no-fail-fast
 # The frontend is not a default member (it builds for wasm32 with Trunk), so the clippy step above
 # skips it: lint it on the host, in a target folder of its own.
