@@ -23,8 +23,11 @@ use backend::oauth::{ClientCredentials, Form, OAuthError};
 use backend::ratelimit::{Decision, headers as rl_headers};
 use backend::token::{self, TokenError, TokenKind};
 
+/// A target's check: panics when a property does not hold.
+pub type Check = fn(&[u8]);
+
 /// Every target: its name (the cargo-fuzz target and the corpus directory) and its check.
-pub const TARGETS: [(&str, fn(&[u8])); 5] = [
+pub const TARGETS: [(&str, Check); 5] = [
     ("token", token),
     ("authorization", authorization),
     ("redact", redact),
@@ -477,7 +480,7 @@ impl<'a> Planter<'a> {
     fn pairs(&mut self) -> Vec<(String, String)> {
         (0..self.input.u8() % 6)
             .map(|_| {
-                if self.input.u8() % 3 == 0 {
+                if self.input.u8().is_multiple_of(3) {
                     (self.secret_name(), self.secret('#'))
                 } else {
                     (self.text(12), self.text(24))
