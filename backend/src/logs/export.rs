@@ -143,7 +143,8 @@ async fn gate(
     guard::company_gate(&state.app, &company, true, false, response_headers).await
 }
 
-fn parse_filter(query: &str) -> Result<LogFilter, AppError> {
+/// The filters of the query string. Public for the fuzz targets (`backend/fuzz`).
+pub fn parse_filter(query: &str) -> Result<LogFilter, AppError> {
     let mut f = LogFilter::default();
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         let value = value.into_owned();

@@ -20,7 +20,7 @@ pub const MARK: &str = "[REDACTED]";
 
 /// Field names that hold secrets, compared case-insensitively as full names. Snake and camel
 /// case both appear (REST and OAuth are snake_case; GraphQL is camelCase).
-const SECRET_NAMES: [&str; 13] = [
+const SECRET_NAMES: [&str; 14] = [
     "password",
     "secret",
     "token",
@@ -34,6 +34,7 @@ const SECRET_NAMES: [&str; 13] = [
     "client_assertion",
     "clientassertion",
     "api_key",
+    "apikey",
 ];
 
 const SECRET_HEADERS: [header::HeaderName; 4] = [
@@ -111,10 +112,13 @@ pub fn json(value: &mut Value) {
 
 static TEXT_SECRET: LazyLock<Regex> = LazyLock::new(|| {
     let names = SECRET_NAMES.join("|");
-    // A secret's name (quoted or not, as a whole word), `:` or `=`, then a value: a JSON string
-    // (possibly cut short), or anything up to a delimiter.
-    let pattern =
-        format!(r#"(?i)(["']?\b(?:{names})\b["']?\s*[:=]\s*)("(?:[^"\\]|\\.)*"?|[^\s,&}}\])"]+)"#);
+    // A secret's name (as a whole word; quoted, quoted with escaped quotes, or bare), `:` or
+    // `=`, then a value: a string in double quotes (possibly cut short), the same with escaped
+    // quotes (`\"…\"`: a GraphQL document or JSON inside a JSON string), a string in single
+    // quotes, or anything up to a delimiter.
+    let pattern = format!(
+        r#"(?i)(\\?["']?\b(?:{names})\b\\?["']?\s*[:=]\s*)("(?:[^"\\]|\\.)*"?|\\"(?:[^"\\]|\\\\\\"|\\[^"])*(?:\\")?|'(?:[^'\\]|\\.)*'?|[^\s,&}}\])"]+)"#
+    );
     #[allow(clippy::expect_used)]
     Regex::new(&pattern).expect("the secret pattern is a valid regular expression")
 });
@@ -123,12 +127,17 @@ static TEXT_SECRET: LazyLock<Regex> = LazyLock::new(|| {
 pub fn text(s: &str) -> String {
     TEXT_SECRET
         .replace_all(s, |c: &regex::Captures<'_>| {
-            let quoted = c[2].starts_with('"');
-            if quoted {
-                format!("{}\"{MARK}\"", &c[1])
+            let value = &c[2];
+            let quote = if value.starts_with("\\\"") {
+                "\\\""
+            } else if value.starts_with('"') {
+                "\""
+            } else if value.starts_with('\'') {
+                "'"
             } else {
-                format!("{}{MARK}", &c[1])
-            }
+                ""
+            };
+            format!("{}{quote}{MARK}{quote}", &c[1])
         })
         .into_owned()
 }
@@ -224,5 +233,176 @@ mod tests {
         );
         let t = body(Some("application/json"), br#"{"key": "k1", "b": [1"#, false);
         assert!(!t.contains("k1"), "{t}");
+    }
+
+    #[test]
+    fn escaped_and_single_quoted_values_in_text_are_redacted() {
+        // A GraphQL document with an inline argument, inside a JSON body cut short: the value is
+        // an escaped string. Before, only its backslash was replaced and the secret stayed.
+        let t = body(
+            Some("application/json"),
+            br#"{"query":"mutation { login(email: \"e\", password: \"hunter2\") { token } }","#,
+            false,
+        );
+        assert!(!t.contains("hunter2"), "{t}");
+        assert!(t.contains(r#"password: \"[REDACTED]\""#), "{t}");
+        let t = text(r#"{\"apiKey\": \"s3\\\"cr3t\", x"#);
+        assert!(!t.contains("s3") && !t.contains("cr3t"), "{t}");
+        let t = text("failed: password='open sesame', user='u'");
+        assert!(!t.contains("sesame") && t.contains("user='u'"), "{t}");
+    }
+
+    #[test]
+    fn api_key_in_camel_case_is_a_secret() {
+        // GraphQL names are camelCase: `apiKey` like `clientSecret`.
+        let mut v = json!({ "input": { "apiKey": "k1", "APIKEY": "k2" } });
+        json(&mut v);
+        let s = v.to_string();
+        assert!(!s.contains("k1") && !s.contains("k2"), "{s}");
+        assert!(!form("apiKey=k3").contains("k3"));
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// The secret names as the module documents them: whole names, any case, words joined
+        /// by `_` (snake case) or not at all (camel case).
+        const WORDS: [&[&str]; 9] = [
+            &["password"],
+            &["secret"],
+            &["token"],
+            &["key"],
+            &["client", "secret"],
+            &["access", "token"],
+            &["refresh", "token"],
+            &["client", "assertion"],
+            &["api", "key"],
+        ];
+
+        fn secret_name() -> impl Strategy<Value = String> {
+            (0..WORDS.len(), any::<bool>(), any::<u64>()).prop_map(|(w, snake, case)| {
+                let name = WORDS[w].join(if snake { "_" } else { "" });
+                name.chars()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        if case >> (i % 64) & 1 == 1 {
+                            c.to_ascii_uppercase()
+                        } else {
+                            c
+                        }
+                    })
+                    .collect()
+            })
+        }
+
+        /// Secrets carry a `#`, which nothing else generated here contains.
+        fn secret() -> impl Strategy<Value = String> {
+            "#[0-9a-zA-Z+/=_ .-]{4,24}"
+        }
+
+        fn plain() -> impl Strategy<Value = String> {
+            "[^#%]{0,12}"
+        }
+
+        /// A JSON value with secret fields planted at any depth, in objects and arrays.
+        fn tree() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                any::<i64>().prop_map(Value::from),
+                any::<bool>().prop_map(Value::from),
+                Just(Value::Null),
+                plain().prop_map(Value::String),
+            ];
+            leaf.prop_recursive(12, 96, 5, |inner| {
+                let entry = prop_oneof![
+                    (plain(), inner.clone()),
+                    (secret_name(), secret().prop_map(Value::String)),
+                    (secret_name(), inner.clone()),
+                ];
+                prop_oneof![
+                    prop::collection::vec(inner, 0..5).prop_map(Value::Array),
+                    prop::collection::vec(entry, 0..5)
+                        .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+                ]
+            })
+        }
+
+        fn pairs() -> impl Strategy<Value = Vec<(String, String)>> {
+            prop::collection::vec(
+                prop_oneof![(plain(), plain()), (secret_name(), secret())],
+                0..8,
+            )
+        }
+
+        fn encode(pairs: &[(String, String)]) -> String {
+            let mut s = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in pairs {
+                s.append_pair(k, v);
+            }
+            s.finish()
+        }
+
+        fn clean(out: &str) -> bool {
+            !out.contains('#') && !out.contains("%23")
+        }
+
+        proptest! {
+            #[test]
+            fn json_bodies_lose_every_secret_at_any_depth(tree in tree(), cut in any::<prop::sample::Index>()) {
+                let text = tree.to_string();
+                let mut v = tree.clone();
+                json(&mut v);
+                prop_assert!(clean(&v.to_string()), "{} -> {}", text, v);
+                let out = body(Some("application/json"), text.as_bytes(), true);
+                prop_assert!(clean(&out), "{} -> {}", text, out);
+                // Cut short anywhere (a streamed body): the textual pass still finds them.
+                let head = &text.as_bytes()[..cut.index(text.len() + 1)];
+                let out = body(Some("application/json"), head, false);
+                prop_assert!(clean(&out), "{:?} -> {}", String::from_utf8_lossy(head), out);
+            }
+
+            #[test]
+            fn graphql_documents_lose_inline_secrets(name in secret_name(), secret in "#[0-9a-z]{4,24}", sep in "[:=] ?", quoted: bool, cut in any::<prop::sample::Index>()) {
+                let arg = if quoted { format!("{name}{sep}\"{secret}\"") } else { format!("{name}{sep}{secret}") };
+                let doc = format!("mutation {{ login(email: \"e\", {arg}) {{ token }} }}");
+                prop_assert!(clean(&text(&doc)), "{}", doc);
+                let body_json = serde_json::json!({ "query": doc }).to_string();
+                let out = body(Some("application/json"), body_json.as_bytes(), true);
+                prop_assert!(clean(&out), "{}", out);
+                let head = &body_json.as_bytes()[..cut.index(body_json.len() + 1)];
+                let out = body(Some("application/json"), head, false);
+                prop_assert!(clean(&out), "{:?} -> {}", String::from_utf8_lossy(head), out);
+            }
+
+            #[test]
+            fn forms_and_query_strings_lose_every_secret(pairs in pairs()) {
+                let encoded = encode(&pairs);
+                prop_assert!(clean(&form(&encoded)), "{}", encoded);
+                let ct = Some("application/x-www-form-urlencoded");
+                prop_assert!(clean(&body(ct, encoded.as_bytes(), true)));
+                let u: Uri = format!("/oauth/token?{encoded}").parse().expect("a valid uri");
+                prop_assert!(clean(&uri(&u)), "{}", encoded);
+            }
+
+            #[test]
+            fn secret_headers_lose_their_values(
+                values in prop::collection::vec((0..4usize, "#[!-~]{1,40}"), 0..6),
+                others in prop::collection::vec(("x-[a-z]{1,8}", "[ -\"$-~]{0,20}"), 0..4),
+            ) {
+                let mut h = HeaderMap::new();
+                for (i, v) in &values {
+                    h.append(SECRET_HEADERS[*i].clone(), v.parse().expect("visible ascii"));
+                }
+                for (n, v) in &others {
+                    h.append(
+                        header::HeaderName::try_from(n.as_str()).expect("name"),
+                        v.parse().expect("value"),
+                    );
+                }
+                let out = headers(&h).to_string();
+                prop_assert!(!out.contains('#'), "{}", out);
+                prop_assert_eq!(headers(&h).as_object().map(|m| m.len()), Some(h.keys_len()));
+            }
+        }
     }
 }

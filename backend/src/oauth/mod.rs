@@ -46,13 +46,14 @@ const KNOWN_PARAMS: &[&str] = &[
     "token_type_hint",
 ];
 
-/// A parsed `application/x-www-form-urlencoded` request body.
-pub(crate) struct Form(HashMap<String, String>);
+/// A parsed `application/x-www-form-urlencoded` request body. Public for the fuzz targets
+/// (`backend/fuzz`), which feed it arbitrary bodies.
+pub struct Form(HashMap<String, String>);
 
 impl Form {
     /// Parses the body, requiring the form content type (RFC 6749 §3.2) and each parameter at
     /// most once (§3.1).
-    pub(crate) fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Self, OAuthError> {
+    pub fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Self, OAuthError> {
         let content_type = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -80,7 +81,7 @@ impl Form {
     }
 
     /// A parameter's value; an empty value counts as absent (RFC 6749 §3.1).
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+    pub fn get(&self, name: &str) -> Option<&str> {
         self.0
             .get(name)
             .map(String::as_str)
@@ -88,8 +89,8 @@ impl Form {
     }
 }
 
-/// The client's claimed identity, before it is checked.
-pub(crate) struct ClientCredentials {
+/// The client's claimed identity, before it is checked. Public for the fuzz targets.
+pub struct ClientCredentials {
     pub client_id: String,
     secret: SecretString,
     /// Sent with HTTP Basic: errors must then answer with `WWW-Authenticate: Basic`.
@@ -120,7 +121,7 @@ impl ClientCredentials {
     /// Reads client authentication from HTTP Basic or from the `client_id` / `client_secret`
     /// form parameters. Using both is an `invalid_request` (RFC 6749 §2.3: one method per
     /// request); using neither, or a malformed header, is `invalid_client`.
-    pub(crate) fn from_request(headers: &HeaderMap, form: &Form) -> Result<Self, OAuthError> {
+    pub fn from_request(headers: &HeaderMap, form: &Form) -> Result<Self, OAuthError> {
         let Some(auth) = headers.get(header::AUTHORIZATION) else {
             return match (form.get("client_id"), form.get("client_secret")) {
                 (Some(id), Some(secret)) => Ok(Self {

@@ -509,4 +509,78 @@ mod tests {
             }
         }
     }
+
+    /// A clock that threads move forward by hand; each thread remembers the time its own last
+    /// decision read (under the shard lock), which is the time the limiter recorded.
+    #[derive(Debug, Default)]
+    struct RecordingClock {
+        micros: AtomicU64,
+    }
+
+    thread_local! {
+        static LAST_READ: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    impl Clock for RecordingClock {
+        fn now_micros(&self) -> u64 {
+            let t = self.micros.load(Ordering::SeqCst);
+            LAST_READ.with(|c| c.set(t));
+            t
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Threads racing on shared keys while the clock moves, in whatever interleaving the
+        /// scheduler picks: no window of 60 s, wherever it starts, holds more than N allowed
+        /// requests of one key, and the limiter never refuses a key below its limit overall
+        /// (at least min(N, requests) of each key's requests are allowed).
+        #[test]
+        fn never_more_than_n_in_any_window_across_threads(
+            n in 1u32..6,
+            threads in prop::collection::vec(
+                prop::collection::vec((0..3usize, prop_oneof![Just(0u64), 0..3_000u64, 0..40_000u64]), 1..120),
+                2..5,
+            ),
+        ) {
+            let clock = Arc::new(RecordingClock::default());
+            let l = MemoryLimiter::with_clock(MIN, clock.clone());
+            let window_us = 60_000_000u64;
+            let admitted: Vec<Vec<(usize, u64)>> = std::thread::scope(|s| {
+                let handles: Vec<_> = threads
+                    .iter()
+                    .map(|steps| {
+                        let (l, clock) = (&l, &clock);
+                        s.spawn(move || {
+                            let mut mine = Vec::new();
+                            for &(key, advance_ms) in steps {
+                                clock.micros.fetch_add(advance_ms * 1_000, Ordering::SeqCst);
+                                if l.check(&key.to_string(), n).allowed {
+                                    mine.push((key, LAST_READ.with(std::cell::Cell::get)));
+                                }
+                            }
+                            mine
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().expect("thread")).collect()
+            });
+            for key in 0..3 {
+                let mut times: Vec<u64> = admitted
+                    .iter()
+                    .flatten()
+                    .filter(|(k, _)| *k == key)
+                    .map(|&(_, t)| t)
+                    .collect();
+                times.sort_unstable();
+                for (i, &start) in times.iter().enumerate() {
+                    let inside = times[i..].iter().take_while(|&&t| t < start + window_us).count();
+                    prop_assert!(inside <= n as usize, "key {key}: {inside} > {n} from {start}");
+                }
+                let requests = threads.iter().flatten().filter(|(k, _)| *k == key).count();
+                prop_assert!(times.len() >= requests.min(n as usize));
+            }
+        }
+    }
 }

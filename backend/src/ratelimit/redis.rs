@@ -221,3 +221,92 @@ impl RedisLimiter {
             .clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The Redis of the test environment (`PORTCULLIS_TEST_REDIS_URL`).
+    fn redis_url() -> String {
+        std::env::var("PORTCULLIS_TEST_REDIS_URL")
+            .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+    }
+
+    const WINDOW_MS: u64 = 300;
+
+    proptest! {
+        // Each case takes up to a few hundred milliseconds of real time.
+        #![proptest_config(ProptestConfig { cases: 6, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Two instances (as two processes) and concurrent tasks on one key, each task pausing
+        /// as generated, against the real Redis with a 300 ms window: no N+1 requests are
+        /// allowed within any 300 ms. Redis decides on its own clock, so each allowed
+        /// request's instant is known only to lie between sending and receiving; a set of
+        /// allowed requests all sent and answered within less than a window is certainly
+        /// inside one window, and must hold at most N.
+        #[test]
+        fn redis_never_admits_more_than_n_per_window(
+            n in 1u32..4,
+            tasks in prop::collection::vec(
+                prop::collection::vec((any::<bool>(), 0..60u64), 1..8),
+                2..4,
+            ),
+        ) {
+            let config = RedisLimiterConfig {
+                key_prefix: format!("portcullis:rl:proptest:{}:", uuid::Uuid::now_v7().simple()),
+                window: Duration::from_millis(WINDOW_MS),
+                ..RedisLimiterConfig::default()
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            let allowed: Vec<(Instant, Instant)> = runtime.block_on(async {
+                let a = Arc::new(RedisLimiter::new(&redis_url(), config.clone()).expect("url"));
+                let b = Arc::new(RedisLimiter::new(&redis_url(), config).expect("url"));
+                a.connect().await.expect("redis a");
+                b.connect().await.expect("redis b");
+                let handles: Vec<_> = tasks
+                    .iter()
+                    .cloned()
+                    .map(|steps| {
+                        let (a, b) = (a.clone(), b.clone());
+                        tokio::spawn(async move {
+                            let mut mine = Vec::new();
+                            for (on_a, pause_ms) in steps {
+                                tokio::time::sleep(Duration::from_millis(pause_ms)).await;
+                                let limiter = if on_a { &a } else { &b };
+                                let sent = Instant::now();
+                                let d = limiter.check("acme", n).await.expect("redis answers");
+                                if d.allowed {
+                                    mine.push((sent, Instant::now()));
+                                }
+                            }
+                            mine
+                        })
+                    })
+                    .collect();
+                let mut all = Vec::new();
+                for h in handles {
+                    all.extend(h.await.expect("task"));
+                }
+                all
+            });
+            let window = Duration::from_millis(WINDOW_MS);
+            for &(start, _) in &allowed {
+                let inside = allowed
+                    .iter()
+                    .filter(|&&(sent, received)| sent >= start && received < start + window)
+                    .count();
+                prop_assert!(inside <= n as usize, "{inside} > {n} within one window");
+            }
+            // The first request of all is always allowed: the key is new.
+            prop_assert!(!allowed.is_empty());
+        }
+    }
+}

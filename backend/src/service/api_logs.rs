@@ -97,19 +97,34 @@ fn floor_second(t: OffsetDateTime) -> OffsetDateTime {
     t.replace_nanosecond(0).unwrap_or(t)
 }
 
-fn ceil_second(t: OffsetDateTime) -> OffsetDateTime {
+/// `None` past the last representable second.
+fn ceil_second(t: OffsetDateTime) -> Option<OffsetDateTime> {
     if t.nanosecond() == 0 {
-        t
+        Some(t)
     } else {
-        floor_second(t) + Duration::SECOND
+        floor_second(t).checked_add(Duration::SECOND)
     }
+}
+
+/// A time the range cannot be computed with: at the very ends of what `time` represents
+/// (years ±9999), where converting to UTC or rounding would overflow.
+fn out_of_range(field: &str) -> AppError {
+    AppError::validation(
+        field,
+        format!("{field} is outside the supported range of times"),
+    )
 }
 
 impl LogFilter {
     /// Validates the filters; `now` closes an open range. Errors name the field.
     pub fn validate(&self, now: OffsetDateTime) -> AppResult<ValidFilter> {
         let to = self.to.unwrap_or(now);
-        let from = self.from.unwrap_or(to - DEFAULT_RANGE);
+        let from = match self.from {
+            Some(from) => from,
+            None => to
+                .checked_sub(DEFAULT_RANGE)
+                .ok_or_else(|| out_of_range("to"))?,
+        };
         if from >= to {
             return Err(AppError::validation("from", "from must be before to"));
         }
@@ -119,8 +134,14 @@ impl LogFilter {
                 format!("the range from from to to is longer than {MAX_RANGE_DAYS} days"),
             ));
         }
-        let from = floor_second(from.to_offset(UtcOffset::UTC));
-        let to = ceil_second(to.to_offset(UtcOffset::UTC));
+        let from = from
+            .checked_to_offset(UtcOffset::UTC)
+            .map(floor_second)
+            .ok_or_else(|| out_of_range("from"))?;
+        let to = to
+            .checked_to_offset(UtcOffset::UTC)
+            .and_then(ceil_second)
+            .ok_or_else(|| out_of_range("to"))?;
 
         let method = match trimmed(&self.method) {
             None => None,
@@ -881,6 +902,52 @@ mod tests {
                 ..Default::default()
             }),
             "method"
+        );
+    }
+
+    /// Found by the `cursor` fuzz target: a time at the end of the supported range with a
+    /// negative offset (valid RFC 3339, e.g. in the export's `to`) overflowed when converted to
+    /// UTC or rounded up, and the request panicked.
+    #[test]
+    fn times_at_the_ends_of_the_range_are_validation_errors() {
+        let now = datetime!(2026-12-01 12:00 UTC);
+        let field = |f: LogFilter| match f.validate(now) {
+            Err(AppError::Validation { field, .. }) => field,
+            other => panic!("expected a validation error, got {other:?}"),
+        };
+        let last = datetime!(9999-12-31 23:59:59.5 -23:59);
+        assert_eq!(
+            field(LogFilter {
+                from: Some(datetime!(9999-12-31 00:00 UTC)),
+                to: Some(last),
+                ..Default::default()
+            }),
+            "to"
+        );
+        let last_utc = datetime!(9999-12-31 23:59:59.5 UTC);
+        assert_eq!(
+            field(LogFilter {
+                from: Some(last_utc - Duration::HOUR),
+                to: Some(last_utc),
+                ..Default::default()
+            }),
+            "to"
+        );
+        let first = datetime!(-9999-01-01 00:00:00 +23:59);
+        assert_eq!(
+            field(LogFilter {
+                to: Some(first),
+                ..Default::default()
+            }),
+            "to"
+        );
+        assert_eq!(
+            field(LogFilter {
+                from: Some(first),
+                to: Some(first + Duration::HOUR),
+                ..Default::default()
+            }),
+            "from"
         );
     }
 

@@ -319,4 +319,59 @@ mod tests {
         assert!(id.starts_with("cli_"));
         assert_eq!(id.len(), 4 + PUBLIC_ID_LEN);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// What follows `<prefix>_<public id>_` in a masked token: nothing of the secret.
+        fn assert_masked(masked: &str, kind: TokenKind, public_id: &str, token: &str) {
+            let head = format!("{}_{public_id}_", kind.prefix());
+            let tail = masked
+                .strip_prefix(&head)
+                .expect("prefix and public id first");
+            assert!(
+                !tail.is_empty() && !tail.chars().any(|c| c.is_ascii_alphanumeric()),
+                "{masked}"
+            );
+            assert!(!masked.contains(&token[head.len()..]), "{masked}");
+        }
+
+        #[test]
+        fn masked_minted_tokens_never_contain_the_secret() {
+            for kind in TokenKind::ALL {
+                for _ in 0..100 {
+                    let t = mint(kind).expect("mint");
+                    assert_masked(&t.masked(), kind, &t.public_id, t.expose());
+                    let p = parse(t.expose()).expect("parses");
+                    assert_masked(&mask(p.kind, p.public_id), kind, &t.public_id, t.expose());
+                }
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn masked_tokens_never_contain_the_secret(
+                k in 0..3usize,
+                public_id in "[0-9A-Za-z]{11}",
+                secret in "[0-9A-Za-z]{44}",
+            ) {
+                let kind = TokenKind::ALL[k];
+                let body = format!("{}_{public_id}_{secret}", kind.prefix());
+                let token = format!("{body}{}", checksum(&body));
+                let p = parse(&token).expect("a well-formed token");
+                prop_assert_eq!(p.kind, kind);
+                assert_masked(&mask(p.kind, p.public_id), kind, &public_id, &token);
+            }
+
+            /// Whatever the input, the error names a kind of mistake, never the input.
+            #[test]
+            fn parse_errors_never_contain_the_input(s in "(pat|key|pcs|cli)?_?[^_]{0,20}_?.{0,60}") {
+                if let Err(e) = parse(&s) {
+                    let msg = format!("{e} {e:?}");
+                    prop_assert!(s.chars().count() < 8 || !msg.contains(&s), "{}", msg);
+                }
+            }
+        }
+    }
 }
