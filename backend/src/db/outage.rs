@@ -27,10 +27,16 @@ pub fn is_unavailable(err: &DbErr) -> bool {
     }
 }
 
+/// An outage met earlier and remembered without its `DbErr` (which is not `Clone`-friendly to
+/// carry around), e.g. by the GraphQL door when the token could not be checked.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("the database is unavailable")]
+pub struct Unavailable;
+
 /// True when a database outage is anywhere in the error's chain of causes.
 pub fn caused_by_outage(err: &anyhow::Error) -> bool {
     err.chain()
-        .any(|e| e.downcast_ref::<DbErr>().is_some_and(is_unavailable))
+        .any(|e| e.downcast_ref::<DbErr>().is_some_and(is_unavailable) || e.is::<Unavailable>())
 }
 
 fn sqlx_unavailable(err: &sqlx::Error) -> bool {
@@ -106,6 +112,7 @@ mod tests {
             .context("loading the principal");
         assert!(caused_by_outage(&wrapped));
         assert!(!caused_by_outage(&anyhow::anyhow!("no role")));
+        assert!(caused_by_outage(&anyhow::Error::new(Unavailable)));
     }
 
     #[test]
