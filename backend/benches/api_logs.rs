@@ -272,6 +272,7 @@ fn sqlite(c: &mut Criterion) {
         .block_on(backend::db::connect(&DatabaseArgs {
             database_url: format!("sqlite://{}?mode=rwc", path.display()),
             db_max_connections: 8,
+            db_acquire_timeout_ms: 5_000,
         }))
         .expect("sqlite");
     measure(c, &rt, "sqlite", &db);
@@ -310,6 +311,7 @@ fn postgres(c: &mut Criterion) {
         .block_on(backend::db::connect(&DatabaseArgs {
             database_url: format!("{base}/{name}"),
             db_max_connections: 8,
+            db_acquire_timeout_ms: 5_000,
         }))
         .expect("postgres");
     measure(c, &rt, "postgres", &db);

@@ -115,6 +115,7 @@ async fn sqlite() {
     let db = backend::db::connect(&DatabaseArgs {
         database_url: format!("sqlite://{}?mode=rwc", path.display()),
         db_max_connections: 8,
+        db_acquire_timeout_ms: 5_000,
     })
     .await
     .expect("sqlite");
@@ -144,6 +145,7 @@ async fn postgres() {
     let db = backend::db::connect(&DatabaseArgs {
         database_url: format!("{base}/{name}"),
         db_max_connections: 8,
+        db_acquire_timeout_ms: 5_000,
     })
     .await
     .expect("postgres");

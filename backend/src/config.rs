@@ -68,6 +68,16 @@ pub struct DatabaseArgs {
     /// Maximum number of pooled database connections.
     #[arg(long, env = "PORTCULLIS_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
+
+    /// Longest a request waits for a database connection (opening one included), in
+    /// milliseconds. While the database is down, requests fail after it with 503 and
+    /// `Retry-After` rather than hang.
+    #[arg(
+        long,
+        env = "PORTCULLIS_DB_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 5_000
+    )]
+    pub db_acquire_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -197,6 +207,7 @@ impl ServeArgs {
             database: DatabaseArgs {
                 database_url: database_url.into(),
                 db_max_connections: 8,
+                db_acquire_timeout_ms: 5_000,
             },
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             demo: false,

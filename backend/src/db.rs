@@ -9,6 +9,8 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 
 use crate::config::DatabaseArgs;
 
+pub mod outage;
+
 /// Opens the pool and runs pending migrations. For SQLite, creates the file's directory and
 /// switches the file to WAL so readers do not block the writer and a crash cannot corrupt it.
 pub async fn connect(args: &DatabaseArgs) -> anyhow::Result<DatabaseConnection> {
@@ -21,10 +23,13 @@ pub async fn connect(args: &DatabaseArgs) -> anyhow::Result<DatabaseConnection> 
             .with_context(|| format!("creating the database directory {}", dir.display()))?;
     }
     let mut opts = ConnectOptions::new(url.to_string());
+    // One bound for getting a connection (opening one included): while the database is down a
+    // request fails after it with 503, instead of hanging until the client gives up.
+    let acquire = Duration::from_millis(args.db_acquire_timeout_ms.max(1));
     opts.max_connections(args.db_max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(acquire)
+        .acquire_timeout(acquire)
         .sqlx_logging(false);
     let db = Database::connect(opts)
         .await

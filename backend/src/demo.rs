@@ -975,6 +975,7 @@ mod tests {
         let db = crate::db::connect(&crate::config::DatabaseArgs {
             database_url,
             db_max_connections: 4,
+            db_acquire_timeout_ms: 5_000,
         })
         .await
         .expect("connect");

@@ -66,8 +66,15 @@ impl AppError {
             Self::NotFound(_) => "NOT_FOUND",
             Self::Conflict { .. } => "CONFLICT",
             Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::Internal(_) if self.is_unavailable() => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
         }
+    }
+
+    /// Whether this is the database being unreachable (not a bug): the caller should retry
+    /// later. REST answers 503 with `Retry-After`, GraphQL `UNAVAILABLE` with `retryAfter`.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Internal(cause) if crate::db::outage::caused_by_outage(cause))
     }
 }
 
@@ -106,6 +113,16 @@ impl AppError {
     /// The GraphQL form: message plus `extensions.code` (and `field`, `retryAfter` where known).
     pub fn into_graphql(self) -> async_graphql::Error {
         let e = self;
+        if e.is_unavailable() {
+            if let AppError::Internal(cause) = &e {
+                tracing::warn!(error = %format!("{cause:#}"), "database unavailable");
+            }
+            return async_graphql::Error::new("the database is unavailable; retry later")
+                .extend_with(|_, ext| {
+                    ext.set("code", "UNAVAILABLE");
+                    ext.set("retryAfter", crate::db::outage::RETRY_AFTER_SECS);
+                });
+        }
         if let AppError::Internal(cause) = &e {
             tracing::error!(error = ?cause, "internal error");
         }

@@ -15,6 +15,9 @@ use crate::state::App;
 pub enum Auth {
     Anonymous,
     Invalid(String),
+    /// The token could not be checked: the database is unavailable. Not "unauthenticated",
+    /// which would make clients drop a valid session; resolvers answer UNAVAILABLE instead.
+    Unavailable,
     Principal(Arc<Principal>),
 }
 
@@ -37,6 +40,9 @@ impl ContextExt for Context<'_> {
         match self.data_opt::<Auth>() {
             Some(Auth::Principal(p)) => Ok(p),
             Some(Auth::Invalid(why)) => Err(AppError::Unauthenticated(why.clone())),
+            Some(Auth::Unavailable) => {
+                Err(AppError::Internal(crate::db::outage::Unavailable.into()))
+            }
             _ => Err(AppError::Unauthenticated(
                 "sign in first: send Authorization: Bearer <token>".into(),
             )),

@@ -112,6 +112,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Auth {
     };
     match bearer::authenticate(&state.app, token).await {
         Ok(p) => Auth::Principal(p),
+        Err(e) if e.is_unavailable() => Auth::Unavailable,
         Err(e) => Auth::Invalid(e.to_string()),
     }
 }

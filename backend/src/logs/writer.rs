@@ -4,27 +4,44 @@
 //! The channel is the buffer: the task takes rows out only when it writes them, every
 //! `--log-batch-interval-ms` or as soon as a batch (`--log-batch-size`) is waiting, so that its
 //! capacity (`--log-channel-capacity`) bounds the memory held for logs. A full channel drops the
-//! row and counts it (`portcullis_api_logs_dropped_total`); a batch that fails is retried once,
-//! then counted as dropped too. At shutdown, [`Writer::shutdown`] writes everything queued.
+//! row and counts it (`portcullis_api_logs_dropped_total`).
+//!
+//! While the database is unavailable (see [`crate::db::outage`]) a batch is kept and retried
+//! with exponential backoff until it is written, so no row already queued is lost to an outage;
+//! the channel fills meanwhile, and only rows that find it full are dropped (and counted). A
+//! batch failing for another reason (a bug, not an outage) is retried once, then dropped and
+//! counted. At shutdown, [`Writer::shutdown`] writes everything queued; if the database is down
+//! then, it keeps retrying for [`SHUTDOWN_RETRY_BUDGET`] before giving the rest up (counted).
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::registry::Registry;
-use sea_orm::{DatabaseConnection, DbBackend, EntityTrait};
-use tokio::sync::{Notify, mpsc, oneshot};
+use sea_orm::{DatabaseConnection, DbBackend, DbErr, EntityTrait};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
+use crate::db::outage;
 use crate::entity::api_log;
 
 /// Rows per INSERT statement: 20 columns each, well under SQLite's 32 766 and PostgreSQL's
 /// 65 535 bind parameters.
 const MAX_ROWS_PER_INSERT: usize = 1000;
 
-/// Pause before the one retry of a failed batch.
+/// First pause before retrying a failed batch; it doubles, during an outage, up to
+/// [`MAX_RETRY_DELAY`].
 const RETRY_DELAY: Duration = Duration::from_millis(100);
+
+/// Longest pause between two attempts while the database is down.
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
+
+/// How long, once shutdown has begun, batches are still retried while the database is down;
+/// after it the remaining rows are dropped (and counted) so that the process can exit.
+pub const SHUTDOWN_RETRY_BUDGET: Duration = Duration::from_secs(5);
 
 /// The writer's counters (`portcullis_api_logs_*`).
 #[derive(Clone, Debug, Default)]
@@ -43,12 +60,14 @@ impl ApiLogMetrics {
         );
         registry.register(
             "api_logs_dropped",
-            "API request log rows lost: the writer's queue was full, or their batch failed twice",
+            "API request log rows lost: the writer's queue was full, their batch failed twice \
+             (not an outage), or the database was still down at shutdown",
             self.dropped.clone(),
         );
         registry.register(
             "api_logs_batch_failures",
-            "Batches of API request log rows that could not be written, after one retry",
+            "Batches of API request log rows given up: after one retry, or at shutdown during \
+             a database outage",
             self.batch_failures.clone(),
         );
     }
@@ -133,15 +152,16 @@ pub fn channel(config: WriterConfig, metrics: ApiLogMetrics) -> (LogSink, Queue)
 
 /// The running writer task.
 pub struct Writer {
-    stop: oneshot::Sender<()>,
+    stop: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
 
 impl Writer {
     /// Writes every queued row, then ends. Call once no request can queue more (after the HTTP
-    /// server has finished), before the database closes.
+    /// server has finished), before the database closes. With the database down, it gives up
+    /// after [`SHUTDOWN_RETRY_BUDGET`] (the rows left are counted as dropped).
     pub async fn shutdown(self) {
-        let _ = self.stop.send(());
+        let _ = self.stop.send(true);
         if let Err(e) = self.task.await {
             tracing::error!(error = %e, "the API log writer ended abnormally");
         }
@@ -150,20 +170,50 @@ impl Writer {
 
 /// Starts the writer on a queue.
 pub fn spawn(db: DatabaseConnection, queue: Queue) -> Writer {
-    let (stop, stop_rx) = oneshot::channel();
+    let (stop, stop_rx) = watch::channel(false);
     let task = tokio::spawn(run(db, queue, stop_rx));
     Writer { stop, task }
 }
 
-async fn run(db: DatabaseConnection, mut queue: Queue, mut stop: oneshot::Receiver<()>) {
+/// What the concurrent inserts share about an outage and the shutdown.
+struct Retry {
+    stop: watch::Receiver<bool>,
+    /// Set when shutdown begins: retrying during an outage ends then.
+    give_up_at: OnceLock<Instant>,
+    /// Whether the last attempt found the database unavailable.
+    down: AtomicBool,
+}
+
+impl Retry {
+    /// Starts the shutdown budget if shutdown has begun; true once it has run out.
+    fn budget_spent(&self) -> bool {
+        if *self.stop.borrow() {
+            let at = *self
+                .give_up_at
+                .get_or_init(|| Instant::now() + SHUTDOWN_RETRY_BUDGET);
+            Instant::now() >= at
+        } else {
+            false
+        }
+    }
+}
+
+async fn run(db: DatabaseConnection, mut queue: Queue, stop: watch::Receiver<bool>) {
+    let retry = Retry {
+        stop,
+        give_up_at: OnceLock::new(),
+        down: AtomicBool::new(false),
+    };
+    let mut stop = retry.stop.clone();
     loop {
         let stopping = tokio::select! {
             biased;
-            _ = &mut stop => true,
+            // Also when the `Writer` was dropped without `shutdown`.
+            _ = stop.wait_for(|s| *s) => true,
             _ = queue.batch_ready.notified() => false,
             _ = tokio::time::sleep(queue.config.interval) => false,
         };
-        drain(&db, &mut queue).await;
+        drain(&db, &mut queue, &retry).await;
         if stopping {
             tracing::info!("API log writer drained");
             return;
@@ -186,7 +236,7 @@ fn inserts_in_flight(db: &DatabaseConnection) -> usize {
 const PG_INSERTS_IN_FLIGHT: usize = 4;
 
 /// Writes what is queued, a batch per insert, until the queue is empty.
-async fn drain(db: &DatabaseConnection, queue: &mut Queue) {
+async fn drain(db: &DatabaseConnection, queue: &mut Queue, retry: &Retry) {
     let per_insert = queue.config.batch_size.min(MAX_ROWS_PER_INSERT);
     let in_flight = inserts_in_flight(db);
     let round = per_insert * in_flight;
@@ -204,7 +254,7 @@ async fn drain(db: &DatabaseConnection, queue: &mut Queue) {
         }
         let metrics = &queue.metrics;
         futures_util::stream::iter(rows.chunks(per_insert))
-            .for_each_concurrent(in_flight, |chunk| write(db, chunk, metrics))
+            .for_each_concurrent(in_flight, |chunk| write(db, chunk, metrics, retry))
             .await;
         if rows.len() < round {
             return;
@@ -212,32 +262,75 @@ async fn drain(db: &DatabaseConnection, queue: &mut Queue) {
     }
 }
 
-async fn write(db: &DatabaseConnection, rows: &[api_log::Model], metrics: &ApiLogMetrics) {
+/// Writes one batch: retried until written while the database is unavailable (until the
+/// shutdown budget runs out), once otherwise.
+async fn write(
+    db: &DatabaseConnection,
+    rows: &[api_log::Model],
+    metrics: &ApiLogMetrics,
+    retry: &Retry,
+) {
     let n = rows.len() as u64;
-    let mut last = None;
-    for attempt in 0..2 {
-        if attempt > 0 {
-            tokio::time::sleep(RETRY_DELAY).await;
+    let mut delay = RETRY_DELAY;
+    let mut failures = 0u32;
+    let mut waited_for_outage = false;
+    loop {
+        if retry.budget_spent() && retry.down.load(Ordering::Acquire) {
+            give_up(metrics, n, "the database is still unavailable at shutdown");
+            return;
         }
-        let models = rows
-            .iter()
-            .cloned()
-            .map(api_log::ActiveModel::from)
-            .collect::<Vec<_>>();
-        match api_log::Entity::insert_many(models)
-            .exec_without_returning(db)
-            .await
-        {
-            Ok(_) => {
+        let err = match insert(db, rows).await {
+            Ok(()) => {
+                retry.down.store(false, Ordering::Release);
                 metrics.written.inc_by(n);
+                if waited_for_outage {
+                    tracing::info!(rows = n, "database available again: API log rows written");
+                }
                 return;
             }
-            Err(e) => last = Some(e),
+            Err(e) => e,
+        };
+        failures += 1;
+        let down = outage::is_unavailable(&err);
+        retry.down.store(down, Ordering::Release);
+        if !down && failures >= 2 {
+            give_up(metrics, n, &err.to_string());
+            return;
         }
+        if down && !waited_for_outage {
+            waited_for_outage = true;
+            tracing::warn!(error = %err, rows = n, "database unavailable: keeping API log rows, retrying");
+        }
+        // Wait, but not past the shutdown budget, and wake up when shutdown begins so that the
+        // budget starts counting.
+        let mut pause = delay;
+        if let Some(at) = retry.give_up_at.get() {
+            pause = pause.min(at.saturating_duration_since(Instant::now()));
+        }
+        let mut stop = retry.stop.clone();
+        let stopping = *stop.borrow();
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop.wait_for(|s| *s), if !stopping => {}
+        }
+        delay = (delay * 2).min(MAX_RETRY_DELAY);
     }
+}
+
+async fn insert(db: &DatabaseConnection, rows: &[api_log::Model]) -> Result<(), DbErr> {
+    let models = rows
+        .iter()
+        .cloned()
+        .map(api_log::ActiveModel::from)
+        .collect::<Vec<_>>();
+    api_log::Entity::insert_many(models)
+        .exec_without_returning(db)
+        .await
+        .map(|_| ())
+}
+
+fn give_up(metrics: &ApiLogMetrics, n: u64, why: &str) {
     metrics.batch_failures.inc();
     metrics.dropped.inc_by(n);
-    if let Some(e) = last {
-        tracing::error!(error = %e, rows = n, "could not write API log rows; dropped");
-    }
+    tracing::error!(error = %why, rows = n, "could not write API log rows; dropped");
 }

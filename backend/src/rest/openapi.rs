@@ -45,7 +45,7 @@ stable `type` URI per kind of failure."
         users::User, users::UserPage,
         companies::HubCompany, companies::HubCompanyPage,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &Unavailable),
     tags(
         (name = "company", description = "The caller's company"),
         (name = "employees", description = "The company's employees"),
@@ -74,6 +74,48 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Documents on every operation the 503 (`unavailable`) any of them answers while the database
+/// is down, with its `Retry-After` header.
+struct Unavailable;
+
+impl Modify for Unavailable {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, header::Header};
+        let response = ResponseBuilder::new()
+            .description(
+                "The database is unavailable for now (`unavailable`): retry after `Retry-After` \
+                 seconds",
+            )
+            .content(
+                crate::rest::problem::CONTENT_TYPE,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .header(
+                "Retry-After",
+                Header::new(ObjectBuilder::new().schema_type(Type::Integer)),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for op in ops.into_iter().flatten() {
+                op.responses
+                    .responses
+                    .entry("503".to_string())
+                    .or_insert_with(|| response.clone().into());
+            }
+        }
     }
 }
 

@@ -51,6 +51,8 @@ pub enum ProblemKind {
     UnsupportedMediaType,
     RateLimited,
     Internal,
+    /// The database cannot be reached for now; retry after `Retry-After` seconds.
+    Unavailable,
 }
 
 impl ProblemKind {
@@ -71,6 +73,7 @@ impl ProblemKind {
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::RateLimited => "rate-limited",
             Self::Internal => "internal",
+            Self::Unavailable => "unavailable",
         }
     }
 
@@ -89,6 +92,7 @@ impl ProblemKind {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -110,6 +114,7 @@ impl ProblemKind {
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::RateLimited => "Too many requests",
             Self::Internal => "Internal error",
+            Self::Unavailable => "Service unavailable",
         }
     }
 
@@ -131,6 +136,7 @@ impl ProblemKind {
             StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::UnsupportedMediaType,
             StatusCode::UNPROCESSABLE_ENTITY => Self::Validation,
             StatusCode::TOO_MANY_REQUESTS => Self::RateLimited,
+            StatusCode::SERVICE_UNAVAILABLE => Self::Unavailable,
             s if s.is_server_error() => Self::Internal,
             _ => Self::BadRequest,
         }
@@ -254,6 +260,20 @@ impl Problem {
         p.exception = Some(crate::logs::redact::text(&format!("{cause:#}")));
         p
     }
+
+    /// The database is down: 503 with `Retry-After`, so clients back off and retry rather than
+    /// treat it as a bug. The cause goes to the request log only, like an internal error's.
+    pub fn unavailable_because(cause: &anyhow::Error) -> Self {
+        let secs = crate::db::outage::RETRY_AFTER_SECS;
+        let mut p = Self::new(
+            ProblemKind::Unavailable,
+            "the database is unavailable; retry later",
+        )
+        .with("retry_after", secs)
+        .with_header(header::RETRY_AFTER, HeaderValue::from(secs));
+        p.exception = Some(crate::logs::redact::text(&format!("{cause:#}")));
+        p
+    }
 }
 
 impl IntoResponse for Problem {
@@ -307,6 +327,10 @@ impl From<AppError> for Problem {
                     Ok(v) => p.with_header(header::RETRY_AFTER, v),
                     Err(_) => p,
                 }
+            }
+            AppError::Internal(cause) if crate::db::outage::caused_by_outage(&cause) => {
+                tracing::warn!(error = %format!("{cause:#}"), "database unavailable");
+                Problem::unavailable_because(&cause)
             }
             AppError::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");

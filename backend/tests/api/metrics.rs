@@ -13,7 +13,7 @@ use crate::rest::*;
 
 /// Scrapes `/metrics`, checking that every line is valid exposition (a sample, `# HELP`,
 /// `# TYPE`, and the final `# EOF`).
-async fn scrape(base: &str, client: &reqwest::Client) -> Scrape {
+pub(crate) async fn scrape(base: &str, client: &reqwest::Client) -> Scrape {
     let resp = client
         .get(format!("{base}/metrics"))
         .send()
@@ -41,7 +41,7 @@ async fn scrape(base: &str, client: &reqwest::Client) -> Scrape {
 }
 
 /// The value of the sample `name` with these labels (0 when absent: never incremented).
-fn value(s: &Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
+pub(crate) fn value(s: &Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
     s.samples
         .iter()
         .find(|x| x.metric == name && labels.iter().all(|(k, v)| x.labels.get(k) == Some(*v)))
@@ -51,7 +51,7 @@ fn value(s: &Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
         })
 }
 
-fn decisions(s: &Scrape, backend: &str) -> f64 {
+pub(crate) fn decisions(s: &Scrape, backend: &str) -> f64 {
     ["allowed", "denied"]
         .iter()
         .map(|o| {
