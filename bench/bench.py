@@ -488,7 +488,7 @@ def main() -> int:
         args.soak = 5 if args.soak is None else args.soak
         args.duration = args.duration or 2
         args.warmup = args.warmup or 1
-        seed = dict(companies=20, employees=200, tokens=200, limited_tokens=8)
+        seed = dict(companies=20, employees=200, tokens=100, limited_tokens=8)
         writer_rows = 2000
     else:
         seed = dict(companies=1000, employees=10000, tokens=10000, limited_tokens=64)
@@ -553,6 +553,16 @@ def main() -> int:
     failed = [v for v in report["targets"] if not v["pass"]]
     log(f"{len(report['targets']) - len(failed)} of {len(report['targets'])} targets met; "
         f"JSON in {out}")
+    if args.smoke:
+        # A smoke run checks that the suite works, not the targets (debug build, tiny seed):
+        # every scenario served requests, no 5xx, no lost log row, every server exited cleanly.
+        broken = [r["scenario"] for r in report["scenarios"]
+                  if r["requests"] == 0 or r["status"]["5xx"] > 0]
+        broken += [c["server"] for c in report["log_checks"]
+                   if c["lost_rows"] or c["exit_code"] != 0]
+        if broken:
+            log(f"smoke: broken: {broken}")
+        return 1 if broken else 0
     return 1 if failed else 0
 
 
