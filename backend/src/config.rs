@@ -50,6 +50,12 @@ pub enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Benchmark only (`bench` feature): fill a database with the load suite's data and tokens.
+    #[cfg(feature = "bench")]
+    BenchSeed(crate::bench_support::seed::SeedArgs),
+    /// Benchmark only (`bench` feature): the API log writer's rows per second in isolation.
+    #[cfg(feature = "bench")]
+    BenchWriter(crate::bench_support::writer::WriterArgs),
 }
 
 #[derive(Debug, Clone, Args)]

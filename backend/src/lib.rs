@@ -6,6 +6,8 @@
 //! tables (`entity`). Errors are one type (`error`).
 
 pub mod auth;
+#[cfg(feature = "bench")]
+pub mod bench_support;
 pub mod bootstrap;
 pub mod cluster;
 pub mod config;

@@ -46,5 +46,15 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        #[cfg(feature = "bench")]
+        Command::BenchSeed(args) => {
+            init_tracing(LogFormat::Pretty);
+            backend::bench_support::seed::run(args).await
+        }
+        #[cfg(feature = "bench")]
+        Command::BenchWriter(args) => {
+            init_tracing(LogFormat::Pretty);
+            backend::bench_support::writer::run(args).await
+        }
     }
 }

@@ -41,6 +41,9 @@ pub fn build(state: AppState) -> Router {
         .merge(rest::docs())
         // Everything else is the admin SPA: its files, or its index.html for client routes.
         .fallback(spa::serve);
+    // Benchmark builds only: the unguarded baseline route and counters (`bench_support`).
+    #[cfg(feature = "bench")]
+    let router = router.merge(crate::bench_support::routes(&state));
     // Request logs (SPEC §5): inside the metrics and trace layers, around every route.
     logs::capture::layer(router, state.app.api_logs.clone())
         .layer(middleware::from_fn_with_state(

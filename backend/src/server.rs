@@ -53,6 +53,9 @@ pub async fn start(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<RunningServer> {
     let db = db::connect(&config.database).await?;
+    // Benchmark builds only: count the statements run, for reads per verified token.
+    #[cfg(feature = "bench")]
+    let db = crate::bench_support::counters::instrument(db);
     bootstrap::sync_catalogue(&db).await?;
     match bootstrap::ensure_super_admin(&db, &config.admin_email, config.admin_password.as_deref())
         .await?
@@ -120,6 +123,7 @@ pub async fn start(
         last_used: Default::default(),
         principals: Default::default(),
         api_keys: Default::default(),
+        companies: Default::default(),
         limiter,
         invalidator,
         metrics: Arc::new(metrics),

@@ -15,6 +15,7 @@ use crate::metrics::Metrics;
 use crate::oauth::OAuthKeys;
 use crate::ratelimit::Limiter;
 use crate::service::api_keys::ApiKeyView;
+use crate::service::companies::CompanyView;
 use crate::service::sessions::LoginThrottle;
 
 /// What every request needs. Not `Debug`: it holds signing keys.
@@ -29,6 +30,8 @@ pub struct App {
     pub principals: PrincipalCache,
     /// Verified API keys (see `auth::cache`).
     pub api_keys: EpochCache<ApiKeyView>,
+    /// Companies as the REST guards read them, by id (see `rest::guard::load_company`).
+    pub companies: EpochCache<CompanyView>,
     /// Per-company API rate limits (in-process, or shared through Redis).
     pub limiter: Limiter,
     /// The epoch of the caches above, and its link to the other instances (see `cluster`).

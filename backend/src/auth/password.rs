@@ -11,6 +11,8 @@ pub async fn hash(password: String) -> anyhow::Result<String> {
 }
 
 pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
+    #[cfg(feature = "bench")]
+    crate::bench_support::counters::count_password_hash();
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -21,6 +23,8 @@ pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
 /// Verifies a password against a stored hash. `None` (no such user, or no password set) still
 /// spends the time of a real verification, so response times do not reveal which e-mails exist.
 pub async fn verify(password: String, stored: Option<String>) -> anyhow::Result<bool> {
+    #[cfg(feature = "bench")]
+    crate::bench_support::counters::count_password_hash();
     tokio::task::spawn_blocking(move || {
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_string());
         let parsed = PasswordHash::new(&stored).map_err(|e| anyhow!("stored hash: {e}"))?;

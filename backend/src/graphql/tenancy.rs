@@ -131,6 +131,8 @@ impl TenancyMutation {
             input.api_rate_limit,
         )
         .await?;
+        // The guards cache companies with their reseller's limit: drop them.
+        ctx.app().invalidator.invalidate();
         Ok(Reseller(v))
     }
 
@@ -163,7 +165,10 @@ impl TenancyMutation {
                 MaybeUndefined::Value(v) => Patch::Set(v),
             },
         };
-        Ok(Company(companies::update(p, &ctx.app().db, id, upd).await?))
+        let v = companies::update(p, &ctx.app().db, id, upd).await?;
+        // The guards cache companies (settings and flags): drop them.
+        ctx.app().invalidator.invalidate();
+        Ok(Company(v))
     }
 
     async fn set_reseller_feature(
@@ -176,6 +181,7 @@ impl TenancyMutation {
         let p = ctx.principal()?;
         let id = parse_id("resellerId", &reseller_id)?;
         let v = resellers::set_feature(p, &ctx.app().db, id, &flag, enabled).await?;
+        ctx.app().invalidator.invalidate();
         Ok(Reseller(v))
     }
 
@@ -189,6 +195,7 @@ impl TenancyMutation {
         let p = ctx.principal()?;
         let id = parse_id("companyId", &company_id)?;
         let v = companies::set_feature(p, &ctx.app().db, id, &flag, enabled).await?;
+        ctx.app().invalidator.invalidate();
         Ok(Company(v))
     }
 }

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod api_keys;
+mod bench_suite;
 mod cluster;
 mod contract;
 mod faults;

@@ -78,6 +78,23 @@ impl Guarded {
     }
 }
 
+#[cfg(feature = "bench")]
+impl Guarded {
+    /// Benchmark builds only: an outcome made without running any guard, so the unguarded
+    /// baseline route (`bench_support::baseline`) can call the very same handlers.
+    pub fn unchecked(caller: Caller, company: Arc<CompanyView>, endpoint: ApiEndpoint) -> Self {
+        let scope = Scope::of(&caller, endpoint);
+        Self {
+            caller,
+            endpoint,
+            action: ApiAction::Read,
+            company: Some(company),
+            scope,
+            response_headers: HeaderMap::new(),
+        }
+    }
+}
+
 /// Handlers take the guards' outcome as an argument. Its absence means the route was added
 /// without [`guarded`]: a programming error, answered 500 rather than served unguarded.
 impl<S: Send + Sync> FromRequestParts<S> for Guarded {
@@ -191,8 +208,25 @@ impl GuardedRouter for Router<AppState> {
     }
 }
 
-/// Loads the company with its reseller and both levels of flags (four indexed reads).
+/// The company with its reseller and both levels of flags, as the guards need it: cached per
+/// company under the epoch of `auth::cache` (a busy company's requests then read nothing), so
+/// every write that changes what the guards read of a company or reseller (API settings, rate
+/// limits, flags) calls [`crate::cluster::Invalidator::invalidate`], and the next request
+/// reads the change.
 pub async fn load_company(app: &App, company_id: Uuid) -> Result<Arc<CompanyView>, Problem> {
+    let key = company_id.to_string();
+    // Read before the database, so a change committed meanwhile leaves a stale entry.
+    let epoch = app.invalidator.current();
+    if let Some(view) = app.companies.get(&key, epoch) {
+        return Ok(view);
+    }
+    let view = read_company(app, company_id).await?;
+    app.companies.insert(key, epoch, view.clone(), None);
+    Ok(view)
+}
+
+/// Reads the company with its reseller and both levels of flags (four indexed reads).
+async fn read_company(app: &App, company_id: Uuid) -> Result<Arc<CompanyView>, Problem> {
     let gone = || Problem::new(ProblemKind::Unauthenticated, "the company no longer exists");
     let company = company::Entity::find_by_id(company_id)
         .one(&app.db)
