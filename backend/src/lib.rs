@@ -9,6 +9,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod cluster;
 pub mod config;
+pub mod cors;
 pub mod db;
 pub mod demo;
 pub mod entity;

@@ -5,10 +5,13 @@
 mod helpers;
 
 mod api_keys;
+mod audit_log;
 mod cluster;
 mod contract;
+mod cors;
 mod graphql_gate;
 mod least_privilege;
+mod login_throttle;
 mod logs_analytics;
 mod logs_capture;
 mod metrics;
