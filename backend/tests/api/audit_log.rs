@@ -171,7 +171,7 @@ async fn every_change_is_audited_once_without_secrets(app: &TestApp) {
     assert_eq!(row.changes["name"], json!({ "before": "A", "after": "A2" }));
     assert_eq!(
         row.changes["apiAccessType"],
-        json!({ "before": "NONE", "after": "READ_WRITE" })
+        json!({ "before": "none", "after": "read_write" })
     );
     assert_eq!(row.changes["flags.api_access"], json!({ "after": true }));
     app.gql_ok(
@@ -671,7 +671,7 @@ db_test!(a_failed_change_writes_no_row);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_client_ip_is_resolved_through_trusted_proxies() {
     let app = TestApp::spawn_with(Backend::Sqlite, |c| {
-        c.trusted_proxies = vec!["127.0.0.1".parse().expect("net")];
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")];
     })
     .await;
     let outcome = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(async {

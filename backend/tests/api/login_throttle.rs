@@ -52,7 +52,7 @@ async fn with_app(configure: impl FnOnce(&mut ServeArgs), body: impl AsyncFnOnce
 }
 
 fn trusted_local_proxy(c: &mut ServeArgs) {
-    c.trusted_proxies = vec!["127.0.0.1".parse().expect("net")];
+    c.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")];
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
