@@ -343,11 +343,13 @@ pub async fn set_feature(
     let c = find_visible(p, db, id).await?;
     p.require(perm::COMPANIES_EDIT)?;
     let f = features::validate_flag(flag)?;
-    let txn = db.begin().await?;
+    // Read before the transaction: on SQLite (WAL) a transaction that reads first cannot always
+    // upgrade to a write when another connection wrote meanwhile (SQLITE_BUSY_SNAPSHOT).
     let before = company_feature::Entity::find_by_id((id, f.key.to_string()))
-        .one(&txn)
+        .one(db)
         .await?
         .map(|r| r.enabled);
+    let txn = db.begin().await?;
     features::upsert_company_flag(&txn, id, f.key, enabled).await?;
     audit::record(
         &txn,

@@ -129,14 +129,15 @@ pub async fn list(app: &App, p: &Principal, name: Option<&str>) -> AppResult<Vec
 pub async fn revoke(app: &App, p: &Principal, id: Uuid) -> AppResult<bool> {
     let db = &app.db;
     p.require(perm::PERSONAL_TOKENS_MANAGE)?;
-    let txn = db.begin().await?;
+    // Read before the transaction (SQLite: a transaction must write first, see `companies`).
     let Some(row) = pat::Entity::find_by_id(id)
         .filter(pat::Column::UserId.eq(p.user.id))
-        .one(&txn)
+        .one(db)
         .await?
     else {
         return Err(not_found());
     };
+    let txn = db.begin().await?;
     let res = pat::Entity::delete_many()
         .filter(pat::Column::Id.eq(id))
         .filter(pat::Column::UserId.eq(p.user.id))

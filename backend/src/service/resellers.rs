@@ -206,11 +206,13 @@ pub async fn set_feature(
     let r = find_visible(p, db, id).await?;
     p.require(perm::RESELLERS_EDIT)?;
     let f = features::validate_flag(flag)?;
-    let txn = db.begin().await?;
+    // Read before the transaction: on SQLite (WAL) a transaction that reads first cannot always
+    // upgrade to a write when another connection wrote meanwhile (SQLITE_BUSY_SNAPSHOT).
     let before = reseller_feature::Entity::find_by_id((id, f.key.to_string()))
-        .one(&txn)
+        .one(db)
         .await?
         .map(|r| r.enabled);
+    let txn = db.begin().await?;
     features::upsert_reseller_flag(&txn, id, f.key, enabled).await?;
     audit::record(
         &txn,
