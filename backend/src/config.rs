@@ -166,6 +166,21 @@ pub struct ServeArgs {
     )]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
+    /// Origins whose browser scripts may call `/api/v1`, `/graphql` and `/oauth` (CORS):
+    /// comma-separated exact origins, `scheme://host[:port]`, no path, no wildcard
+    /// (`https://app.example.com,http://localhost:3000`). Default: none, so no CORS headers are
+    /// sent and browsers keep other origins from reading responses. Never with cookies.
+    #[arg(
+        long,
+        env = "PORTCULLIS_CORS_ORIGINS",
+        value_delimiter = ',',
+        value_parser = crate::cors::parse_origin
+    )]
+    pub cors_origins: Vec<String>,
+
+    #[command(flatten)]
+    pub login: crate::service::sessions::LoginThrottleArgs,
+
     /// Longest request or response body kept in an API log row, in bytes (the rest is cut, and
     /// the row says how long the body was).
     #[arg(long, env = "PORTCULLIS_LOG_BODY_MAX_BYTES", default_value_t = DEFAULT_LOG_BODY_MAX_BYTES)]
@@ -226,6 +241,8 @@ impl ServeArgs {
             redis_url: None,
             document_max_bytes: DEFAULT_DOCUMENT_MAX_BYTES,
             trusted_proxies: Vec::new(),
+            cors_origins: Vec::new(),
+            login: Default::default(),
             log_body_max_bytes: DEFAULT_LOG_BODY_MAX_BYTES,
             log_channel_capacity: 10_000,
             log_batch_size: 500,
@@ -256,6 +273,9 @@ mod tests {
         assert!(!args.demo);
         assert_eq!(args.document_max_bytes, 10 * 1024 * 1024);
         assert!(args.trusted_proxies.is_empty());
+        assert!(args.cors_origins.is_empty());
+        assert_eq!(args.login.login_max_failures_per_account, 10);
+        assert_eq!(args.login.login_failure_window_secs, 900);
         assert_eq!(args.log_body_max_bytes, 8192);
         assert_eq!(args.log_retention_days, 30);
         assert_eq!(args.spa_dir, PathBuf::from("frontend/dist"));
@@ -276,5 +296,29 @@ mod tests {
         let nets: Vec<String> = args.trusted_proxies.iter().map(|n| n.to_string()).collect();
         assert_eq!(nets, ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
         assert!(Cli::try_parse_from(["portcullis", "serve", "--trusted-proxies", "nope"]).is_err());
+    }
+
+    #[test]
+    fn cors_origins_are_exact_and_bad_ones_are_named() {
+        let cli = Cli::try_parse_from([
+            "portcullis",
+            "serve",
+            "--cors-origins",
+            "https://app.example.com, http://localhost:3000",
+        ])
+        .expect("parses");
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve")
+        };
+        assert_eq!(
+            args.cors_origins,
+            ["https://app.example.com", "http://localhost:3000"]
+        );
+        for bad in ["*", "https://app.example.com/path", "app.example.com"] {
+            let err = Cli::try_parse_from(["portcullis", "serve", "--cors-origins", bad])
+                .expect_err(bad)
+                .to_string();
+            assert!(err.contains(bad), "{err}");
+        }
     }
 }

@@ -11,6 +11,7 @@ pub mod bench_support;
 pub mod bootstrap;
 pub mod cluster;
 pub mod config;
+pub mod cors;
 pub mod db;
 pub mod demo;
 pub mod entity;

@@ -14,12 +14,15 @@ use crate::{graphql, health, logs, metrics, oauth, rest, spa, state::AppState};
 pub const GRAPHQL_BODY_LIMIT: usize = 1024 * 1024;
 
 pub fn build(state: AppState) -> Router {
+    // Cross-origin access for browser scripts of the configured origins only (see `cors`).
+    let cors = crate::cors::layer(&state.app.config.cors_origins);
     let graphql_routes = Router::new()
         .route(
             "/graphql",
             get(graphql::http::graphiql).post(graphql::http::execute),
         )
         .layer(DefaultBodyLimit::max(GRAPHQL_BODY_LIMIT));
+    let graphql_routes = crate::cors::apply(graphql_routes, &cors);
 
     // OAuth 2.0 for Partner API credentials: token, revocation, introspection (form bodies).
     let oauth_routes = Router::new()
@@ -27,6 +30,7 @@ pub fn build(state: AppState) -> Router {
         .route("/oauth/revoke", post(oauth::revoke::revoke))
         .route("/oauth/introspect", post(oauth::introspect::introspect))
         .layer(DefaultBodyLimit::max(oauth::BODY_LIMIT));
+    let oauth_routes = crate::cors::apply(oauth_routes, &cors);
 
     let router = Router::new()
         .route("/healthz", get(health::healthz))
@@ -37,7 +41,7 @@ pub fn build(state: AppState) -> Router {
         .merge(oauth_routes)
         .route("/api/logs/export.csv", get(crate::logs::export::export_csv))
         // The public REST API behind its guards (see `rest::guard`), and its interactive docs.
-        .nest("/api/v1", rest::routes(&state))
+        .nest("/api/v1", crate::cors::apply(rest::routes(&state), &cors))
         .merge(rest::docs())
         // Everything else is the admin SPA: its files, or its index.html for client routes.
         .fallback(spa::serve);

@@ -114,12 +114,13 @@ pub async fn start(
         config.log_body_max_bytes,
         config.trusted_proxies.clone(),
     ));
+    let login_throttle = crate::service::sessions::LoginThrottle::new(&config.login);
     let app = Arc::new(App {
         db,
         config,
         session_keys,
         oauth_keys,
-        login_throttle: Default::default(),
+        login_throttle,
         last_used: Default::default(),
         principals: Default::default(),
         api_keys: Default::default(),

@@ -13,6 +13,7 @@ mod m20261125_000007_api_key_rotation;
 mod m20261201_000008_api_logs;
 mod m20261202_000009_api_logs_stats_index;
 mod m20261202_000010_api_logs_credential_usage_index;
+mod m20261202_000011_audit_log;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_api_logs::Migration),
             Box::new(m20261202_000009_api_logs_stats_index::Migration),
             Box::new(m20261202_000010_api_logs_credential_usage_index::Migration),
+            Box::new(m20261202_000011_audit_log::Migration),
         ]
     }
 }

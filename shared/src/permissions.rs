@@ -57,6 +57,7 @@ catalogue! {
     API_CREDENTIALS_MANAGE = "api_credentials.manage", Company, "Create, regenerate and revoke Partner API client credentials.";
     API_KEYS_MANAGE = "api_keys.manage", Company, "Create and revoke scoped API keys.";
     API_LOGS_VIEW = "api_logs.view", Company, "See API request logs and analytics.";
+    AUDIT_LOG_VIEW = "audit_log.view", Company, "See the audit log: who changed which credential or setting, and when.";
 }
 
 /// Looks a permission up by key.

@@ -61,6 +61,7 @@ const RESELLER_ADMIN_PERMISSIONS: &[&str] = &[
     p::DOCUMENTS_READ,
     p::PERSONAL_TOKENS_MANAGE,
     p::API_LOGS_VIEW,
+    p::AUDIT_LOG_VIEW,
 ];
 
 /// Company members read, and may create tokens for themselves (which then read too).
@@ -133,9 +134,11 @@ mod tests {
         }
         let admin = built_in(COMPANY_ADMIN).expect("company admin");
         assert!(admin.permissions().contains(&p::API_KEYS_MANAGE));
+        assert!(admin.permissions().contains(&p::AUDIT_LOG_VIEW));
         assert!(!admin.permissions().contains(&p::COMPANIES_EDIT));
         let member = built_in(COMPANY_MEMBER).expect("member");
         assert!(!member.permissions().contains(&p::EMPLOYEES_CREATE));
+        assert!(!member.permissions().contains(&p::AUDIT_LOG_VIEW));
         assert_eq!(
             built_in(SUPER_ADMIN).map(|r| r.permissions().len()),
             Some(p::CATALOGUE.len())

@@ -5,6 +5,7 @@ pub mod api_credential;
 pub mod api_key;
 pub mod api_key_grant;
 pub mod api_log;
+pub mod audit_log;
 pub mod company;
 pub mod company_feature;
 pub mod document;

@@ -21,9 +21,21 @@ pub enum Auth {
     Principal(Arc<Principal>),
 }
 
-/// The caller's network address, for login throttling and audit.
+/// The caller's network address, for login throttling and audit: the peer's, or, when the peer
+/// is one of `--trusted-proxies`, the client it forwarded for (`X-Forwarded-For`), exactly as
+/// the API logs record it. An untrusted peer's `X-Forwarded-For` is ignored, so it can neither
+/// escape its own throttle nor get another address throttled.
 #[derive(Clone, Copy, Debug)]
 pub struct ClientIp(pub std::net::IpAddr);
+
+impl ClientIp {
+    pub fn resolve(app: &App, peer: std::net::IpAddr, headers: &axum::http::HeaderMap) -> Self {
+        Self(
+            crate::logs::client_ip::resolve(Some(peer), headers, &app.config.trusted_proxies)
+                .unwrap_or(peer),
+        )
+    }
+}
 
 pub trait ContextExt {
     fn app(&self) -> &Arc<App>;

@@ -27,6 +27,7 @@ pub async fn execute(
 ) -> Response {
     let auth = authenticate(&state, &headers).await;
     let req = req.into_inner();
+    let ip = ClientIp::resolve(&state.app, peer.ip(), &headers);
     // Requests made with a personal access token (scripts) are logged with the gate's verdict
     // (`logs::capture` logs the /graphql requests that carry a `Decision`); sessions are not.
     let identity = match &auth {
@@ -36,7 +37,7 @@ pub async fn execute(
     if let Auth::Invalid(why) = &auth
         && personal_token_shaped(&headers)
     {
-        let mut resp = execute_plain(&state, auth.clone(), peer, req).await;
+        let mut resp = execute_plain(&state, auth.clone(), ip, req).await;
         let problem = Problem::new(ProblemKind::Unauthenticated, why.clone());
         resp.extensions_mut()
             .insert(Decision::denied(&problem, None));
@@ -57,7 +58,7 @@ pub async fn execute(
         },
         _ => HeaderMap::new(),
     };
-    let mut resp = execute_plain(&state, auth, peer, req).await;
+    let mut resp = execute_plain(&state, auth, ip, req).await;
     resp.headers_mut().extend(gate_headers);
     if identity.is_some() {
         resp.extensions_mut().insert(Decision::allowed(identity));
@@ -68,11 +69,13 @@ pub async fn execute(
 async fn execute_plain(
     state: &AppState,
     auth: Auth,
-    peer: SocketAddr,
+    ip: ClientIp,
     req: async_graphql::Request,
 ) -> Response {
-    let req = req.data(auth).data(ClientIp(peer.ip()));
-    GraphQLResponse::from(state.schema.execute(req).await).into_response()
+    let req = req.data(auth).data(ip);
+    // The audit log records the client IP of every change made by this request.
+    let resp = crate::service::audit::with_client_ip(Some(ip.0), state.schema.execute(req)).await;
+    GraphQLResponse::from(resp).into_response()
 }
 
 /// Whether the bearer token has the form of a personal access token (logged even when invalid:

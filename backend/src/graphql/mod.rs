@@ -5,6 +5,7 @@
 mod api_credentials;
 mod api_keys;
 mod api_logs;
+mod audit_log;
 pub mod context;
 mod credentials;
 pub mod error;
@@ -36,6 +37,7 @@ pub struct Query(
     api_keys::ApiKeysQuery,
     api_credentials::ApiCredentialsQuery,
     api_logs::ApiLogsQuery,
+    audit_log::AuditLogQuery,
 );
 
 #[derive(MergedObject, Default)]

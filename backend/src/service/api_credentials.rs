@@ -21,7 +21,7 @@ use crate::auth::{Principal, Tenant};
 use crate::entity::{api_credential as cred, company, role};
 use crate::error::{AppError, AppResult, on_unique_violation};
 use crate::service::roles::{self, RoleView};
-use crate::service::{companies, usage};
+use crate::service::{audit, companies, usage};
 use crate::state::App;
 use crate::token::{self, TokenKind};
 
@@ -177,6 +177,16 @@ fn with_pending_last_used(app: &App, mut c: cred::Model) -> cred::Model {
     c
 }
 
+/// The audit entry of a change to a credential (its changes are added by the caller).
+fn audit_event(action: &'static str, c: &cred::Model) -> audit::Event {
+    audit::Event::new(action, "api_credential", c.id).company(c.company_id)
+}
+
+/// A client secret's masked form, from its public id.
+fn mask_secret(public_id: &str) -> String {
+    token::mask(TokenKind::ClientSecret, public_id)
+}
+
 /// Creates a credential; the result holds the client secret, shown this once.
 pub async fn create(
     app: &App,
@@ -209,8 +219,9 @@ pub async fn create(
         last_used_at: None,
         revoked_at: None,
     };
+    let txn = db.begin().await?;
     cred::Entity::insert(cred::ActiveModel::from(model.clone()))
-        .exec(db)
+        .exec(&txn)
         .await
         .map_err(|e| {
             on_unique_violation(
@@ -219,6 +230,19 @@ pub async fn create(
                 format!("an API credential named '{name}' already exists in this company"),
             )
         })?;
+    let changes = serde_json::json!({
+        "name": name,
+        "clientId": client_id,
+        "role": { "id": role.role.id, "name": role.role.name },
+        "secret": secret.masked(),
+    });
+    audit::record(
+        &txn,
+        p.into(),
+        audit_event("api_credential.create", &model).changes(changes),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(IssuedSecret {
         client_id,
         client_secret: secret.expose().to_string(),
@@ -276,6 +300,7 @@ pub async fn regenerate(
         (None, None, None)
     };
     // Conditional on "not revoked", so a concurrent revocation cannot be undone by a rotation.
+    let txn = db.begin().await?;
     let res = cred::Entity::update_many()
         .col_expr(
             cred::Column::SecretPublicId,
@@ -294,11 +319,22 @@ pub async fn regenerate(
         )
         .filter(cred::Column::Id.eq(id))
         .filter(cred::Column::RevokedAt.is_null())
-        .exec(db)
+        .exec(&txn)
         .await?;
     if res.rows_affected == 0 {
         return Err(revoked());
     }
+    let changes = serde_json::json!({
+        "secret": { "before": mask_secret(&current.secret_public_id), "after": secret.masked() },
+        "graceSeconds": grace,
+    });
+    audit::record(
+        &txn,
+        p.into(),
+        audit_event("api_credential.regenerate_secret", &current).changes(changes),
+    )
+    .await?;
+    txn.commit().await?;
     // Tokens issued so far are void: cached verifications of them must not outlive this write.
     app.invalidator.invalidate();
     let updated = cred::Entity::find_by_id(id)
@@ -317,9 +353,10 @@ pub async fn regenerate(
 /// revoked credential is a no-op.
 pub async fn revoke(app: &App, p: &Principal, id: Uuid) -> AppResult<bool> {
     let db = &app.db;
-    find_manageable(p, db, id).await?;
+    let current = find_manageable(p, db, id).await?;
     let now = OffsetDateTime::now_utc();
-    cred::Entity::update_many()
+    let txn = db.begin().await?;
+    let res = cred::Entity::update_many()
         .col_expr(cred::Column::RevokedAt, Expr::value(Some(now)))
         .col_expr(
             cred::Column::TokensNotBefore,
@@ -339,8 +376,19 @@ pub async fn revoke(app: &App, p: &Principal, id: Uuid) -> AppResult<bool> {
         )
         .filter(cred::Column::Id.eq(id))
         .filter(cred::Column::RevokedAt.is_null())
-        .exec(db)
+        .exec(&txn)
         .await?;
+    // A second revocation changes nothing and is not audited again.
+    if res.rows_affected > 0 {
+        let changes = serde_json::json!({ "name": current.name, "clientId": current.client_id });
+        audit::record(
+            &txn,
+            p.into(),
+            audit_event("api_credential.revoke", &current).changes(changes),
+        )
+        .await?;
+    }
+    txn.commit().await?;
     // Its access tokens fail at once, cached verifications included (see `oauth::cache`).
     app.invalidator.invalidate();
     Ok(true)
@@ -433,20 +481,22 @@ pub async fn narrow(
              try again",
         ));
     }
+    let changes = serde_json::json!({
+        "role": {
+            "before": { "id": role.role.id, "name": role.role.name },
+            "after": { "id": narrowed.role.id, "name": narrowed.role.name },
+        },
+        "permissions": { "before": role.permissions, "after": narrowed.permissions },
+    });
+    audit::record(
+        &txn,
+        p.into(),
+        audit_event("api_credential.narrow", &current).changes(changes),
+    )
+    .await?;
     txn.commit().await?;
     // Cached token verifications carry the old role's permissions.
     app.invalidator.invalidate();
-    tracing::info!(
-        target: "portcullis::audit",
-        action = "narrow_api_credential",
-        actor_user_id = %p.user.id,
-        api_credential_id = %id,
-        company_id = %current.company_id,
-        from_role_id = %current.role_id,
-        to_role_id = %narrowed.role.id,
-        permissions = %narrowed.permissions.join(" "),
-        "API credential narrowed to a new role"
-    );
     let updated = cred::Entity::find_by_id(id)
         .one(db)
         .await?

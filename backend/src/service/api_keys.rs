@@ -24,7 +24,7 @@ use crate::auth::Principal;
 use crate::auth::last_used::CredentialKind;
 use crate::entity::{api_key, api_key_grant};
 use crate::error::{AppError, AppResult, on_unique_violation};
-use crate::service::{companies, usage};
+use crate::service::{audit, companies, usage};
 use crate::state::App;
 use crate::token::{self, ParsedToken, TokenKind};
 
@@ -166,6 +166,17 @@ pub async fn create(
     api_key_grant::Entity::insert_many(grants.iter().map(|g| grant_row(key.id, g)))
         .exec_without_returning(&txn)
         .await?;
+    let changes = serde_json::json!({
+        "name": key.name,
+        "key": minted.masked(),
+        "grants": grants_summary(&grants),
+    });
+    audit::record(
+        &txn,
+        p.into(),
+        audit_event("api_key.create", &key).changes(changes),
+    )
+    .await?;
     txn.commit().await?;
     Ok((minted.expose().to_string(), ApiKeyView { key, grants }))
 }
@@ -217,6 +228,15 @@ pub async fn revoke(app: &App, p: &Principal, id: Uuid) -> AppResult<bool> {
         .filter(api_key::Column::Id.eq(id))
         .exec(&txn)
         .await?;
+    if res.rows_affected > 0 {
+        let changes = serde_json::json!({ "name": key.name, "key": masked_key(&key) });
+        audit::record(
+            &txn,
+            p.into(),
+            audit_event("api_key.revoke", &key).changes(changes),
+        )
+        .await?;
+    }
     txn.commit().await?;
     app.invalidator.invalidate();
     if res.rows_affected == 0 {
@@ -250,6 +270,14 @@ pub async fn revoke_all(app: &App, p: &Principal, company_id: Uuid) -> AppResult
         .filter(api_key::Column::CompanyId.eq(company_id))
         .exec(&txn)
         .await?;
+    audit::record(
+        &txn,
+        p.into(),
+        audit::Event::new("api_key.revoke_all", "company", company_id)
+            .company(company_id)
+            .changes(serde_json::json!({ "revoked": res.rows_affected })),
+    )
+    .await?;
     txn.commit().await?;
     app.invalidator.invalidate();
     Ok(res.rows_affected)
@@ -308,6 +336,10 @@ pub async fn update_grants(
     let db = &app.db;
     let mut key = find_manageable(p, db, id).await?;
     let grants = api::validate_grants(grants)?;
+    let before = grants_of(db, vec![id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     let txn = db.begin().await?;
     api_key_grant::Entity::delete_many()
         .filter(api_key_grant::Column::ApiKeyId.eq(id))
@@ -321,24 +353,33 @@ pub async fn update_grants(
     if api_key::Entity::find_by_id(id).one(&txn).await?.is_none() {
         return Err(not_found());
     }
+    let changes = serde_json::json!({
+        "grants": { "before": grants_summary(&before), "after": grants_summary(&grants) },
+    });
+    audit::record(
+        &txn,
+        p.into(),
+        audit_event("api_key.update_grants", &key).changes(changes),
+    )
+    .await?;
     txn.commit().await?;
     app.invalidator.invalidate();
-    tracing::info!(
-        target: "portcullis::audit",
-        action = "update_api_key_grants",
-        actor_user_id = %p.user.id,
-        api_key_id = %id,
-        company_id = %key.company_id,
-        grants = %grants_summary(&grants),
-        "API key grants replaced"
-    );
     if let Some(at) = app.last_used.pending(CredentialKind::ApiKey, id) {
         key.last_used_at = Some(at);
     }
     Ok(ApiKeyView { key, grants })
 }
 
-/// `employees:READ,CREATE time_off:READ`, for the audit line.
+/// The audit entry of a change to a key (its changes are added by the caller).
+fn audit_event(action: &'static str, key: &api_key::Model) -> audit::Event {
+    audit::Event::new(action, "api_key", key.id).company(key.company_id)
+}
+
+fn masked_key(key: &api_key::Model) -> String {
+    token::mask(TokenKind::ApiKey, &key.public_id)
+}
+
+/// `employees:READ,CREATE time_off:READ`, for the audit log.
 fn grants_summary(grants: &[ApiGrant]) -> String {
     grants
         .iter()
@@ -427,6 +468,7 @@ pub async fn regenerate(
     } else {
         (None, None, None)
     };
+    let txn = db.begin().await?;
     let updated = api_key::Entity::update(api_key::ActiveModel {
         id: Set(id),
         public_id: Set(minted.public_id.clone()),
@@ -436,8 +478,19 @@ pub async fn regenerate(
         previous_key_expires_at: Set(prev_until),
         ..Default::default()
     })
-    .exec(db)
+    .exec(&txn)
     .await?;
+    let changes = serde_json::json!({
+        "key": { "before": masked_key(&key), "after": minted.masked() },
+        "graceSeconds": grace,
+    });
+    audit::record(
+        &txn,
+        p.into(),
+        audit_event("api_key.regenerate", &key).changes(changes),
+    )
+    .await?;
+    txn.commit().await?;
     // The old key's cached verification must not outlive the change.
     app.invalidator.invalidate();
     let grants = grants_of(db, vec![id])

@@ -13,8 +13,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::{Principal, Tenant};
-use crate::entity::{company, reseller};
+use crate::entity::{company, company_feature, reseller};
 use crate::error::{AppError, AppResult, on_unique_violation};
+use crate::service::audit;
 use crate::service::features::{self, FeatureState, Flags};
 use crate::service::pagination::{self, Page, PageRequest};
 
@@ -204,8 +205,9 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
+    let txn = db.begin().await?;
     company::Entity::insert(company::ActiveModel::from(model.clone()))
-        .exec(db)
+        .exec(&txn)
         .await
         .map_err(|e| {
             on_unique_violation(
@@ -217,6 +219,21 @@ pub async fn create(
                 ),
             )
         })?;
+    let changes = serde_json::json!({
+        "name": model.name,
+        "apiAccessType": model.api_access_type,
+        "apiRateLimit": model.api_rate_limit,
+    });
+    audit::record(
+        &txn,
+        p.into(),
+        audit::Event::new("company.create", "company", model.id)
+            .company(model.id)
+            .reseller(reseller_id)
+            .changes(changes),
+    )
+    .await?;
+    txn.commit().await?;
     view(db, model).await
 }
 
@@ -277,6 +294,41 @@ pub async fn update(
     if enable_flag {
         features::upsert_company_flag(&txn, id, API_ACCESS, true).await?;
     }
+    let mut changes = serde_json::Map::new();
+    audit::diff(&mut changes, "name", &current.name, &updated.name);
+    audit::diff(
+        &mut changes,
+        "apiAccessType",
+        &current.api_access_type,
+        &updated.api_access_type,
+    );
+    audit::diff(
+        &mut changes,
+        "apiRateLimit",
+        &current.api_rate_limit,
+        &updated.api_rate_limit,
+    );
+    audit::diff(
+        &mut changes,
+        "apiRequestDelaySeconds",
+        &current.api_request_delay_seconds,
+        &updated.api_request_delay_seconds,
+    );
+    if enable_flag {
+        changes.insert(
+            format!("flags.{API_ACCESS}"),
+            serde_json::json!({ "after": true }),
+        );
+    }
+    audit::record(
+        &txn,
+        p.into(),
+        audit::Event::new("company.update", "company", id)
+            .company(id)
+            .reseller(current.reseller_id)
+            .changes(changes.into()),
+    )
+    .await?;
     txn.commit().await?;
     view(db, updated).await
 }
@@ -291,8 +343,26 @@ pub async fn set_feature(
     let c = find_visible(p, db, id).await?;
     p.require(perm::COMPANIES_EDIT)?;
     let f = features::validate_flag(flag)?;
+    // Read before the transaction: on SQLite (WAL) a transaction that reads first cannot always
+    // upgrade to a write when another connection wrote meanwhile (SQLITE_BUSY_SNAPSHOT).
+    let before = company_feature::Entity::find_by_id((id, f.key.to_string()))
+        .one(db)
+        .await?
+        .map(|r| r.enabled);
     let txn = db.begin().await?;
     features::upsert_company_flag(&txn, id, f.key, enabled).await?;
+    audit::record(
+        &txn,
+        p.into(),
+        audit::Event::new("company.feature.set", "company", id)
+            .company(id)
+            .reseller(c.reseller_id)
+            .changes(serde_json::json!({
+                "flag": f.key,
+                "enabled": { "before": before, "after": enabled },
+            })),
+    )
+    .await?;
     txn.commit().await?;
     view(db, c).await
 }

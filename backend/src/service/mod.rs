@@ -6,6 +6,7 @@
 pub mod api_credentials;
 pub mod api_keys;
 pub mod api_logs;
+pub mod audit;
 pub mod companies;
 pub mod features;
 pub mod pagination;

@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
 use shared::permissions as perm;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -14,7 +16,7 @@ use crate::auth::Principal;
 use crate::auth::last_used::CredentialKind;
 use crate::entity::personal_access_token as pat;
 use crate::error::{AppError, AppResult, on_unique_violation};
-use crate::service::pagination;
+use crate::service::{audit, pagination};
 use crate::state::App;
 use crate::token::{self, ParsedToken, TokenKind};
 
@@ -84,10 +86,18 @@ pub async fn create(
         last_used_at: None,
         expires_at,
     };
+    let txn = db.begin().await?;
     pat::Entity::insert(pat::ActiveModel::from(model.clone()))
-        .exec(db)
+        .exec(&txn)
         .await
         .map_err(|e| on_unique_violation(e, "name", DUPLICATE_NAME))?;
+    audit::record(
+        &txn,
+        p.into(),
+        audit_event("personal_token.create", p, &model),
+    )
+    .await?;
+    txn.commit().await?;
     Ok((minted.expose().to_string(), model))
 }
 
@@ -119,16 +129,43 @@ pub async fn list(app: &App, p: &Principal, name: Option<&str>) -> AppResult<Vec
 pub async fn revoke(app: &App, p: &Principal, id: Uuid) -> AppResult<bool> {
     let db = &app.db;
     p.require(perm::PERSONAL_TOKENS_MANAGE)?;
+    // Read before the transaction (SQLite: a transaction must write first, see `companies`).
+    let Some(row) = pat::Entity::find_by_id(id)
+        .filter(pat::Column::UserId.eq(p.user.id))
+        .one(db)
+        .await?
+    else {
+        return Err(not_found());
+    };
+    let txn = db.begin().await?;
     let res = pat::Entity::delete_many()
         .filter(pat::Column::Id.eq(id))
         .filter(pat::Column::UserId.eq(p.user.id))
-        .exec(db)
+        .exec(&txn)
         .await?;
     if res.rows_affected == 0 {
         return Err(not_found());
     }
+    audit::record(
+        &txn,
+        p.into(),
+        audit_event("personal_token.revoke", p, &row),
+    )
+    .await?;
+    txn.commit().await?;
     app.invalidator.invalidate();
     Ok(true)
+}
+
+/// The audit entry of a token: its name, masked form and expiry, never the token.
+fn audit_event(action: &'static str, p: &Principal, t: &pat::Model) -> audit::Event {
+    audit::Event::new(action, "personal_access_token", t.id)
+        .tenant(p.user.company_id, p.user.reseller_id)
+        .changes(serde_json::json!({
+            "name": t.name,
+            "masked": masked(t),
+            "expiresAt": t.expires_at.map(audit::rfc3339),
+        }))
 }
 
 /// Authenticates a parsed `pat_` token. Hot path: a cache hit by token hash, no database read.

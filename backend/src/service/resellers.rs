@@ -10,8 +10,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::entity::reseller;
+use crate::entity::{reseller, reseller_feature};
 use crate::error::{AppError, AppResult, on_unique_violation};
+use crate::service::audit;
 use crate::service::features::{self, FeatureState, Flags};
 use crate::service::pagination::{self, Page, PageRequest};
 
@@ -113,8 +114,9 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
+    let txn = db.begin().await?;
     reseller::Entity::insert(reseller::ActiveModel::from(model.clone()))
-        .exec(db)
+        .exec(&txn)
         .await
         .map_err(|e| {
             on_unique_violation(
@@ -123,6 +125,17 @@ pub async fn create(
                 format!("a reseller named '{name}' already exists"),
             )
         })?;
+    audit::record(
+        &txn,
+        p.into(),
+        audit::Event::new("reseller.create", "reseller", model.id)
+            .reseller(model.id)
+            .changes(
+                serde_json::json!({ "name": model.name, "apiRateLimit": model.api_rate_limit }),
+            ),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(ResellerView {
         reseller: model,
         flags: Flags::new(),
@@ -154,13 +167,31 @@ pub async fn update(
         // min(company, reseller), computed where it is used.
         am.api_rate_limit = Set(shared::limits::reseller_rate_limit(l)?);
     }
-    let updated = reseller::Entity::update(am).exec(db).await.map_err(|e| {
+    let txn = db.begin().await?;
+    let updated = reseller::Entity::update(am).exec(&txn).await.map_err(|e| {
         on_unique_violation(
             e,
             "name",
             format!("a reseller named '{new_name}' already exists"),
         )
     })?;
+    let mut changes = serde_json::Map::new();
+    audit::diff(&mut changes, "name", &current.name, &updated.name);
+    audit::diff(
+        &mut changes,
+        "apiRateLimit",
+        &current.api_rate_limit,
+        &updated.api_rate_limit,
+    );
+    audit::record(
+        &txn,
+        p.into(),
+        audit::Event::new("reseller.update", "reseller", id)
+            .reseller(id)
+            .changes(changes.into()),
+    )
+    .await?;
+    txn.commit().await?;
     view(db, updated).await
 }
 
@@ -175,8 +206,25 @@ pub async fn set_feature(
     let r = find_visible(p, db, id).await?;
     p.require(perm::RESELLERS_EDIT)?;
     let f = features::validate_flag(flag)?;
+    // Read before the transaction: on SQLite (WAL) a transaction that reads first cannot always
+    // upgrade to a write when another connection wrote meanwhile (SQLITE_BUSY_SNAPSHOT).
+    let before = reseller_feature::Entity::find_by_id((id, f.key.to_string()))
+        .one(db)
+        .await?
+        .map(|r| r.enabled);
     let txn = db.begin().await?;
     features::upsert_reseller_flag(&txn, id, f.key, enabled).await?;
+    audit::record(
+        &txn,
+        p.into(),
+        audit::Event::new("reseller.feature.set", "reseller", id)
+            .reseller(id)
+            .changes(serde_json::json!({
+                "flag": f.key,
+                "enabled": { "before": before, "after": enabled },
+            })),
+    )
+    .await?;
     txn.commit().await?;
     view(db, r).await
 }

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::auth::{Principal, Tenant};
 use crate::entity::{api_credential, role, role_permission, user};
 use crate::error::{AppError, AppResult, on_unique_violation};
-use crate::service::companies;
+use crate::service::{audit, companies};
 use crate::state::App;
 
 #[derive(Debug, Clone)]
@@ -231,6 +231,16 @@ pub async fn create(
     let permissions = validate_permissions(p, permissions)?;
     let txn = db.begin().await?;
     let view = insert_custom(&txn, company_id, &name, permissions, "name").await?;
+    audit::record(
+        &txn,
+        p.into(),
+        audit::Event::new("role.create", "role", view.role.id)
+            .company(company_id)
+            .changes(
+                serde_json::json!({ "name": view.role.name, "permissions": view.permissions }),
+            ),
+    )
+    .await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -297,6 +307,7 @@ pub async fn update(
     let permissions = permissions
         .map(|list| validate_permissions(p, list))
         .transpose()?;
+    let before = view_by_id(db, id).await?;
     let txn = db.begin().await?;
     role::Entity::update(am).exec(&txn).await.map_err(|e| {
         on_unique_violation(
@@ -308,6 +319,21 @@ pub async fn update(
     if let Some(list) = &permissions {
         replace_permissions(&txn, id, list).await?;
     }
+    let mut changes = serde_json::Map::new();
+    audit::diff(&mut changes, "name", &r.name, &new_name);
+    if let Some(list) = &permissions {
+        let mut after = list.clone();
+        sort_by_catalogue(&mut after);
+        audit::diff(&mut changes, "permissions", &before.permissions, &after);
+    }
+    audit::record(
+        &txn,
+        p.into(),
+        audit::Event::new("role.update", "role", id)
+            .company(r.company_id)
+            .changes(changes.into()),
+    )
+    .await?;
     txn.commit().await?;
     // What this principal's tokens may do changed: drop cached principals.
     app.invalidator.invalidate();
@@ -343,6 +369,14 @@ pub async fn delete(app: &App, p: &Principal, id: Uuid) -> AppResult<bool> {
         ));
     }
     role::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        p.into(),
+        audit::Event::new("role.delete", "role", id)
+            .company(r.company_id)
+            .changes(serde_json::json!({ "name": r.name })),
+    )
+    .await?;
     txn.commit().await?;
     // What this principal's tokens may do changed: drop cached principals.
     app.invalidator.invalidate();

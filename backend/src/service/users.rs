@@ -13,7 +13,7 @@ use crate::auth::{Principal, Tenant, password, session};
 use crate::entity::{company, role, user, user_visibility_group, visibility_group};
 use crate::error::{AppError, AppResult, on_unique_violation};
 use crate::service::pagination::{self, Page, PageRequest};
-use crate::service::{companies, resellers, roles, visibility_groups};
+use crate::service::{audit, companies, resellers, roles, visibility_groups};
 use crate::state::App;
 
 #[derive(Debug, Default)]
@@ -367,6 +367,22 @@ pub async fn create(
             )
         })?;
     set_groups(&txn, model.id, &groups).await?;
+    // Whether a password was set, never the password or its hash.
+    let changes = serde_json::json!({
+        "email": model.email,
+        "name": model.name,
+        "roleId": model.role_id,
+        "visibilityGroupIds": groups,
+        "passwordSet": model.password_hash.is_some(),
+    });
+    audit::record(
+        &txn,
+        p.into(),
+        audit::Event::new("user.create", "user", model.id)
+            .tenant(model.company_id, model.reseller_id)
+            .changes(changes),
+    )
+    .await?;
     txn.commit().await?;
     Ok(without_secret(model))
 }
@@ -416,11 +432,30 @@ pub async fn update(app: &App, p: &Principal, id: Uuid, upd: UserUpdate) -> AppR
         }
         None => None,
     };
+    let groups_before = match &groups {
+        Some(_) => Some(group_ids_of(db, id).await?),
+        None => None,
+    };
     let txn = db.begin().await?;
     let updated = user::Entity::update(am).exec(&txn).await?;
     if let Some(ids) = &groups {
         set_groups(&txn, id, ids).await?;
     }
+    let mut changes = serde_json::Map::new();
+    audit::diff(&mut changes, "name", &current.name, &updated.name);
+    audit::diff(&mut changes, "roleId", &current.role_id, &updated.role_id);
+    audit::diff(&mut changes, "active", &current.active, &updated.active);
+    if let (Some(before), Some(after)) = (&groups_before, &groups) {
+        audit::diff(&mut changes, "visibilityGroupIds", before, after);
+    }
+    audit::record(
+        &txn,
+        p.into(),
+        audit::Event::new("user.update", "user", id)
+            .tenant(current.company_id, current.reseller_id)
+            .changes(changes.into()),
+    )
+    .await?;
     if deactivate {
         // Sessions end now; tokens (later issues) fail because the principal will not load.
         session::revoke_all_for_user(&txn, id).await?;

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, TransactionTrait,
 };
 use shared::permissions as perm;
 use time::OffsetDateTime;
@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::auth::Principal;
 use crate::entity::{user_visibility_group, visibility_group};
 use crate::error::{AppError, AppResult, on_unique_violation};
-use crate::service::companies;
+use crate::service::{audit, companies};
 use crate::state::App;
 
 /// Most departments in one group.
@@ -132,8 +132,9 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
+    let txn = db.begin().await?;
     visibility_group::Entity::insert(visibility_group::ActiveModel::from(model.clone()))
-        .exec(db)
+        .exec(&txn)
         .await
         .map_err(|e| {
             on_unique_violation(
@@ -142,6 +143,15 @@ pub async fn create(
                 format!("a visibility group named '{name}' already exists"),
             )
         })?;
+    audit::record(
+        &txn,
+        p.into(),
+        audit::Event::new("visibility_group.create", "visibility_group", model.id)
+            .company(company_id)
+            .changes(serde_json::json!({ "name": model.name, "departments": model.departments })),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(model)
 }
 
@@ -170,8 +180,9 @@ pub async fn update(
     if let Some(d) = departments {
         am.departments = Set(serde_json::json!(validate_departments(d)?));
     }
+    let txn = db.begin().await?;
     let updated = visibility_group::Entity::update(am)
-        .exec(db)
+        .exec(&txn)
         .await
         .map_err(|e| {
             on_unique_violation(
@@ -180,6 +191,23 @@ pub async fn update(
                 format!("a visibility group named '{new_name}' already exists"),
             )
         })?;
+    let mut changes = serde_json::Map::new();
+    audit::diff(&mut changes, "name", &g.name, &updated.name);
+    audit::diff(
+        &mut changes,
+        "departments",
+        &g.departments,
+        &updated.departments,
+    );
+    audit::record(
+        &txn,
+        p.into(),
+        audit::Event::new("visibility_group.update", "visibility_group", id)
+            .company(g.company_id)
+            .changes(changes.into()),
+    )
+    .await?;
+    txn.commit().await?;
     app.invalidator.invalidate();
     Ok(updated)
 }
@@ -188,10 +216,22 @@ pub async fn update(
 pub async fn delete(app: &App, p: &Principal, id: Uuid) -> AppResult<bool> {
     let db = &app.db;
     p.require(perm::VISIBILITY_GROUPS_READ)?;
-    find_visible(p, db, id).await?;
+    let g = find_visible(p, db, id).await?;
     p.require(perm::VISIBILITY_GROUPS_EDIT)?;
     require_unlimited(p)?;
-    visibility_group::Entity::delete_by_id(id).exec(db).await?;
+    let txn = db.begin().await?;
+    visibility_group::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        p.into(),
+        audit::Event::new("visibility_group.delete", "visibility_group", id)
+            .company(g.company_id)
+            .changes(serde_json::json!({ "name": g.name, "departments": g.departments })),
+    )
+    .await?;
+    txn.commit().await?;
     app.invalidator.invalidate();
     Ok(true)
 }

@@ -46,6 +46,7 @@ async fn bench_baseline_matches_the_guarded_route() {
             database: DatabaseArgs {
                 database_url: app.database_url().to_string(),
                 db_max_connections: 4,
+                db_acquire_timeout_ms: 5_000,
             },
             companies: 3,
             employees: 30,

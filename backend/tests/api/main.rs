@@ -5,13 +5,16 @@
 mod helpers;
 
 mod api_keys;
+mod audit_log;
 mod bench_suite;
 mod cluster;
 mod contract;
+mod cors;
 mod faults;
 mod faults_process;
 mod graphql_gate;
 mod least_privilege;
+mod login_throttle;
 mod logs_analytics;
 mod logs_capture;
 mod metrics;
