@@ -5,6 +5,7 @@
 mod helpers;
 
 mod api_keys;
+mod authz_matrix;
 mod cluster;
 mod contract;
 mod graphql_gate;

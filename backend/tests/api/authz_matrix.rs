@@ -1,0 +1,698 @@
+//! The authorisation matrix (issue 10): every REST endpoint × method and every GraphQL field ×
+//! role × credential kind × company access type, against an oracle written here from the
+//! permission catalogue (`shared::permissions`), the built-in roles (`shared::roles`), the key
+//! catalogue (`shared::api`), the route table (`GUARDED_ROUTES`) and the rules of SPEC §4 — never
+//! by calling the product's guards. Then cross-tenant probes: every kind of resource id of
+//! company B asked for by company A answers 404 (REST) or NOT_FOUND / null (GraphQL), without B's
+//! data.
+//!
+//! Each family is one test that loops over its cases in-process and, on failure, prints a table
+//! of every mismatching case.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use backend::entity::{document, employee, personal_access_token as pat, time_off};
+use backend::rest::guard::GUARDED_ROUTES;
+use backend::token::{self, TokenKind};
+use reqwest::Method;
+use sea_orm::ActiveModelTrait;
+use serde_json::{Value, json};
+use shared::api::{ApiAction, ApiEndpoint};
+use shared::permissions::{self as perm, PermissionScope};
+use shared::roles;
+use time::OffsetDateTime;
+use time::macros::date;
+use uuid::Uuid;
+
+use crate::helpers::*;
+use crate::rest::{World, api_key, id_of, oauth_token, role_id, set_access, world};
+
+const BOUNDARY: &str = "matrix-boundary-5e1d";
+const ACCESS: [&str; 3] = ["NONE", "READ_ONLY", "READ_WRITE"];
+
+// --- principals ------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cred {
+    Session,
+    Pat,
+    ApiKey,
+    OAuth,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tenancy {
+    Platform,
+    Reseller,
+    Company,
+}
+
+/// One caller: a token, and what the oracle needs to know about it.
+#[derive(Debug, Clone)]
+struct Who {
+    label: String,
+    token: String,
+    cred: Cred,
+    tenancy: Tenancy,
+    /// The role's permissions (users and OAuth credentials).
+    perms: BTreeSet<String>,
+    /// The key's grants (API keys).
+    grants: BTreeSet<(ApiEndpoint, ApiAction)>,
+}
+
+impl Who {
+    fn third_party(&self) -> bool {
+        self.cred != Cred::Session
+    }
+}
+
+fn uuid(s: &str) -> Uuid {
+    Uuid::parse_str(s).expect("uuid")
+}
+
+/// Every company permission of the catalogue.
+fn company_perms() -> BTreeSet<String> {
+    perm::keys_in_scope(PermissionScope::Company)
+        .map(str::to_string)
+        .collect()
+}
+
+fn built_in_perms(name: &str) -> BTreeSet<String> {
+    roles::built_in(name)
+        .expect("built-in role")
+        .permissions()
+        .into_iter()
+        .map(str::to_string)
+        .collect()
+}
+
+/// A session for a user, minted as `login` would (login is throttled per IP; the matrix needs
+/// dozens of users).
+async fn session_for(app: &TestApp, user: Uuid) -> String {
+    let a = &app.state().app;
+    backend::auth::session::create(&a.db, &a.session_keys, user, time::Duration::hours(1))
+        .await
+        .expect("session")
+        .0
+}
+
+/// A personal access token for a user, stored as `createPersonalAccessToken` stores it (the
+/// users of the matrix may lack `personal_tokens.manage`).
+async fn pat_for(app: &TestApp, user: Uuid, name: &str) -> String {
+    let m = token::mint(TokenKind::PersonalAccessToken).expect("mint");
+    pat::ActiveModel::from(pat::Model {
+        id: Uuid::now_v7(),
+        user_id: user,
+        name: name.into(),
+        public_id: m.public_id.clone(),
+        token_hash: m.hash.clone(),
+        created_at: OffsetDateTime::now_utc(),
+        last_used_at: None,
+        expires_at: None,
+    })
+    .insert(&app.state().app.db)
+    .await
+    .expect("insert token");
+    m.expose().to_string()
+}
+
+async fn create_user(app: &TestApp, admin: &str, email: &str, role: &str, tenant: Value) -> Uuid {
+    let mut input = json!({ "email": email, "name": "Matrix", "roleId": role });
+    if let (Some(i), Some(t)) = (input.as_object_mut(), tenant.as_object()) {
+        i.extend(t.clone());
+    }
+    let d = app
+        .gql_ok(
+            Some(admin),
+            "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }",
+            json!({ "i": input }),
+        )
+        .await;
+    uuid(d["createUser"]["id"].as_str().expect("id"))
+}
+
+async fn create_role(app: &TestApp, admin: &str, company: &str, name: &str, perms: &[String]) -> String {
+    id_of(
+        app,
+        admin,
+        "mutation($c: ID!, $n: String!, $p: [String!]!) { createRole(input: { companyId: $c, \
+         name: $n, permissions: $p }) { id } }",
+        json!({ "c": company, "n": name, "p": perms }),
+        "createRole",
+    )
+    .await
+}
+
+/// A user with a role, as a session and as a personal token.
+async fn user_pair(
+    app: &TestApp,
+    admin: &str,
+    label: &str,
+    role: &str,
+    tenant: Value,
+    tenancy: Tenancy,
+    perms: BTreeSet<String>,
+) -> [Who; 2] {
+    let email = format!("{}@matrix.example", label.replace([' ', '.', '(', ')'], "-"));
+    let id = create_user(app, admin, &email, role, tenant).await;
+    let who = |cred, token: String| Who {
+        label: format!("{label} {cred:?}"),
+        token,
+        cred,
+        tenancy,
+        perms: perms.clone(),
+        grants: BTreeSet::new(),
+    };
+    [
+        who(Cred::Session, session_for(app, id).await),
+        who(Cred::Pat, pat_for(app, id, "matrix").await),
+    ]
+}
+
+/// The built-in roles: Super admin and a Reseller admin of R (hub), Company admin and Company
+/// member of A, each through a session and a personal token.
+async fn built_in_principals(app: &TestApp, w: &World) -> Vec<Who> {
+    let mut out = Vec::new();
+    let super_id = {
+        let d = app.gql_ok(Some(&w.super_admin), "{ me { id } }", json!({})).await;
+        uuid(d["me"]["id"].as_str().expect("id"))
+    };
+    let all = built_in_perms(roles::SUPER_ADMIN);
+    for (cred, token) in [
+        (Cred::Session, w.super_admin.clone()),
+        (Cred::Pat, pat_for(app, super_id, "matrix super").await),
+    ] {
+        out.push(Who {
+            label: format!("Super admin {cred:?}"),
+            token,
+            cred,
+            tenancy: Tenancy::Platform,
+            perms: all.clone(),
+            grants: BTreeSet::new(),
+        });
+    }
+    let reseller_role = hub_role(app, &w.super_admin, roles::RESELLER_ADMIN).await;
+    out.extend(
+        user_pair(
+            app,
+            &w.super_admin,
+            "reseller admin",
+            &reseller_role,
+            json!({ "resellerId": w.reseller }),
+            Tenancy::Reseller,
+            built_in_perms(roles::RESELLER_ADMIN),
+        )
+        .await,
+    );
+    for name in [roles::COMPANY_ADMIN, roles::COMPANY_MEMBER] {
+        let role = role_id(app, &w.super_admin, &w.a, name).await;
+        out.extend(
+            user_pair(
+                app,
+                &w.super_admin,
+                name,
+                &role,
+                json!({ "companyId": w.a }),
+                Tenancy::Company,
+                built_in_perms(name),
+            )
+            .await,
+        );
+    }
+    out
+}
+
+async fn hub_role(app: &TestApp, admin: &str, name: &str) -> String {
+    let d = app.gql_ok(Some(admin), "{ roles { id name } }", json!({})).await;
+    d["roles"]
+        .as_array()
+        .expect("roles")
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("no role {name}: {d:#}"))["id"]
+        .as_str()
+        .expect("id")
+        .to_string()
+}
+
+/// For one permission: a custom role of A holding exactly it, and one holding every other
+/// company permission; each as session and personal token, and (REST) as a Partner API
+/// credential bound to the role.
+async fn custom_principals(app: &TestApp, w: &World, p: &str, oauth: bool) -> Vec<Who> {
+    let mut out = Vec::new();
+    let exact: BTreeSet<String> = [p.to_string()].into();
+    let mut lacking = company_perms();
+    lacking.remove(p);
+    for (what, set) in [("exactly", exact), ("all but", lacking)] {
+        let label = format!("custom role {what} {p}");
+        let list: Vec<String> = set.iter().cloned().collect();
+        let role = create_role(app, &w.super_admin, &w.a, &label, &list).await;
+        out.extend(
+            user_pair(
+                app,
+                &w.super_admin,
+                &label,
+                &role,
+                json!({ "companyId": w.a }),
+                Tenancy::Company,
+                set.clone(),
+            )
+            .await,
+        );
+        if oauth {
+            out.push(Who {
+                label: format!("{label} OAuth"),
+                token: oauth_token(app, &w.super_admin, &w.a, &label, Some(&role)).await,
+                cred: Cred::OAuth,
+                tenancy: Tenancy::Company,
+                perms: set,
+                grants: BTreeSet::new(),
+            });
+        }
+    }
+    out
+}
+
+// --- reporting -------------------------------------------------------------------------------
+
+/// Collects every mismatch of a table and fails once with all of them.
+#[derive(Default)]
+struct Report {
+    cases: usize,
+    rows: Vec<String>,
+}
+
+impl Report {
+    fn check(&mut self, case: String, want: &str, got: &str, ok: bool) {
+        self.cases += 1;
+        if !ok {
+            self.rows.push(format!("{case:<90} | want {want:<28} | got {got}"));
+        }
+    }
+
+    fn finish(self, table: &str) {
+        if !self.rows.is_empty() {
+            let mut s = format!(
+                "{table}: {} of {} cases mismatch\n",
+                self.rows.len(),
+                self.cases
+            );
+            for r in &self.rows {
+                let _ = writeln!(s, "  {r}");
+            }
+            panic!("{s}");
+        }
+        eprintln!("{table}: {} cases, all as the oracle says", self.cases);
+    }
+}
+
+// --- REST ------------------------------------------------------------------------------------
+
+/// What the REST oracle expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RestWant {
+    Ok(u16),
+    Problem(u16, &'static [&'static str]),
+}
+
+/// The permission a company endpoint and action need, named by the catalogue's convention
+/// `<resource>.<action>` (and checked to exist there).
+fn rest_permission(e: ApiEndpoint, a: ApiAction) -> String {
+    let resource = match e {
+        ApiEndpoint::Company => "company",
+        ApiEndpoint::Employees => "employees",
+        ApiEndpoint::TimeOff => "time_off",
+        ApiEndpoint::Documents => "documents",
+        ApiEndpoint::Users => "users",
+    };
+    let key = format!("{resource}.{}", a.as_str());
+    assert!(perm::find(&key).is_some(), "{key} is catalogued");
+    key
+}
+
+/// One operation of the REST API: a route of `GUARDED_ROUTES` with a method its endpoint offers.
+#[derive(Debug, Clone)]
+struct RestOp {
+    method: Method,
+    template: &'static str,
+    endpoint: ApiEndpoint,
+    action: ApiAction,
+}
+
+/// Every (route, method) the route table implies: collections read and create, items read,
+/// update and delete, and the download route reads bytes — each where the endpoint's catalogue
+/// supports the action. The other methods of each route are returned apart (405 for anyone).
+fn rest_ops() -> (Vec<RestOp>, Vec<(Method, &'static str)>) {
+    let mut ops = Vec::new();
+    let mut unsupported = Vec::new();
+    for r in GUARDED_ROUTES {
+        let item = r.path.ends_with("{id}");
+        let candidates: Vec<(Method, ApiAction)> = match r.action {
+            Some(a) => vec![(Method::GET, a)],
+            None if item => vec![
+                (Method::GET, ApiAction::Read),
+                (Method::PATCH, ApiAction::Update),
+                (Method::DELETE, ApiAction::Delete),
+            ],
+            None => vec![(Method::GET, ApiAction::Read), (Method::POST, ApiAction::Create)],
+        };
+        for (m, a) in candidates {
+            if r.endpoint.supports(a) && !(r.path == "/company" && m != Method::GET) {
+                ops.push(RestOp {
+                    method: m,
+                    template: r.path,
+                    endpoint: r.endpoint,
+                    action: a,
+                });
+            } else {
+                unsupported.push((m, r.path));
+            }
+        }
+        for m in [Method::PUT, Method::POST, Method::PATCH, Method::DELETE] {
+            let offered = ops
+                .iter()
+                .any(|o| o.template == r.path && o.method == m);
+            if !offered && !unsupported.contains(&(m.clone(), r.path)) {
+                unsupported.push((m, r.path));
+            }
+        }
+    }
+    (ops, unsupported)
+}
+
+fn rest_oracle(op: &RestOp, who: &Who, access: &str) -> RestWant {
+    if who.tenancy != Tenancy::Company {
+        // Hub users have no company: the company endpoints refuse them.
+        return RestWant::Problem(403, &["forbidden", "company-required"]);
+    }
+    let writes = op.method != Method::GET;
+    if who.third_party() && access == "NONE" {
+        return RestWant::Problem(401, &["access-type-none"]);
+    }
+    if who.third_party() && access == "READ_ONLY" && writes {
+        return RestWant::Problem(403, &["read-only"]);
+    }
+    let allowed = match who.cred {
+        Cred::ApiKey => who.grants.contains(&(op.endpoint, op.action)),
+        _ => who
+            .perms
+            .contains(&rest_permission(op.endpoint, op.action)),
+    };
+    if !allowed {
+        return RestWant::Problem(403, &["forbidden"]);
+    }
+    RestWant::Ok(match op.method {
+        Method::POST => 201,
+        Method::DELETE => 204,
+        _ => 200,
+    })
+}
+
+/// Status, content type and body (JSON when it is JSON).
+async fn raw(req: reqwest::RequestBuilder) -> (u16, String, bool, Value) {
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let www = resp.headers().contains_key("www-authenticate");
+    let bytes = resp.bytes().await.expect("body");
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, ct, www, body)
+}
+
+fn employee_row(company: Uuid) -> employee::Model {
+    let now = OffsetDateTime::now_utc();
+    employee::Model {
+        id: Uuid::now_v7(),
+        company_id: company,
+        first_name: "Matrix".into(),
+        last_name: "Row".into(),
+        email: None,
+        department: Some("Engineering".into()),
+        job_title: None,
+        start_date: Some(date!(2024 - 01 - 01)),
+        end_date: None,
+        phone: None,
+        salary: Some(1),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Fresh rows of A for one case: an employee, a time off of it and a document of it.
+async fn fresh_rows(app: &TestApp, company: Uuid) -> (Uuid, Uuid, Uuid) {
+    let db = &app.state().app.db;
+    let e = employee_row(company);
+    let e_id = e.id;
+    employee::ActiveModel::from(e).insert(db).await.expect("employee");
+    let t_id = Uuid::now_v7();
+    let now = OffsetDateTime::now_utc();
+    time_off::ActiveModel::from(time_off::Model {
+        id: t_id,
+        company_id: company,
+        employee_id: e_id,
+        kind: "vacation".into(),
+        start_date: date!(2025 - 01 - 01),
+        end_date: date!(2025 - 01 - 02),
+        status: "requested".into(),
+        note: Some("matrix".into()),
+        created_at: now,
+        updated_at: now,
+    })
+    .insert(db)
+    .await
+    .expect("time off");
+    let d_id = Uuid::now_v7();
+    document::ActiveModel::from(document::Model {
+        id: d_id,
+        company_id: company,
+        employee_id: Some(e_id),
+        file_name: "m.txt".into(),
+        content_type: "text/plain".into(),
+        size_bytes: 6,
+        content: b"matrix".to_vec(),
+        created_at: now,
+    })
+    .insert(db)
+    .await
+    .expect("document");
+    (e_id, t_id, d_id)
+}
+
+async fn raise_limits(app: &TestApp, w: &World) {
+    app.gql_ok(
+        Some(&w.super_admin),
+        "mutation($id: ID!) { updateReseller(id: $id, input: { apiRateLimit: 1200 }) { id } }",
+        json!({ "id": w.reseller }),
+    )
+    .await;
+    for c in [&w.a, &w.b] {
+        app.gql_ok(
+            Some(&w.super_admin),
+            "mutation($id: ID!) { updateCompany(id: $id, input: { apiRateLimit: 1200 }) { id } }",
+            json!({ "id": c }),
+        )
+        .await;
+    }
+}
+
+fn grant_json(grants: &BTreeSet<(ApiEndpoint, ApiAction)>) -> Value {
+    let mut out = Vec::new();
+    for e in ApiEndpoint::ALL {
+        let actions: Vec<&str> = grants
+            .iter()
+            .filter(|(ge, _)| *ge == e)
+            .map(|(_, a)| a.name())
+            .collect();
+        if !actions.is_empty() {
+            out.push(json!({ "endpoint": e.name(), "actions": actions }));
+        }
+    }
+    Value::Array(out)
+}
+
+/// Every REST operation × (built-in roles through session and token; custom roles holding
+/// exactly, or all but, the operation's permission through session, token and Partner API
+/// credential; an API key with exactly, or all but, the operation's grant) × access type.
+async fn rest_matrix(app: &TestApp) {
+    let w = world(app).await;
+    raise_limits(app, &w).await;
+    let a = uuid(&w.a);
+    let (ops, unsupported) = rest_ops();
+    assert!(ops.len() >= 14, "{ops:?}");
+
+    let mut base = built_in_principals(app, &w).await;
+    // The built-in roles as Partner API credentials too.
+    for name in [roles::COMPANY_ADMIN, roles::COMPANY_MEMBER] {
+        let role = role_id(app, &w.super_admin, &w.a, name).await;
+        base.push(Who {
+            label: format!("{name} OAuth"),
+            token: oauth_token(app, &w.super_admin, &w.a, &format!("{name} cred"), Some(&role))
+                .await,
+            cred: Cred::OAuth,
+            tenancy: Tenancy::Company,
+            perms: built_in_perms(name),
+            grants: BTreeSet::new(),
+        });
+    }
+    let every_grant: BTreeSet<(ApiEndpoint, ApiAction)> = ApiEndpoint::ALL
+        .iter()
+        .flat_map(|e| e.actions().iter().map(move |a| (*e, *a)))
+        .collect();
+
+    let mut per_op: Vec<(RestOp, Vec<Who>)> = Vec::new();
+    let mut custom_cache: std::collections::HashMap<String, Vec<Who>> = Default::default();
+    let mut key_cache: std::collections::HashMap<(ApiEndpoint, ApiAction), Vec<Who>> =
+        Default::default();
+    for op in &ops {
+        let p = rest_permission(op.endpoint, op.action);
+        if !custom_cache.contains_key(&p) {
+            let c = custom_principals(app, &w, &p, true).await;
+            custom_cache.insert(p.clone(), c);
+        }
+        let mut who = base.clone();
+        who.extend(custom_cache[&p].iter().cloned());
+        if !key_cache.contains_key(&(op.endpoint, op.action)) {
+            let exact: BTreeSet<_> = [(op.endpoint, op.action)].into();
+            let mut lacking = every_grant.clone();
+            lacking.remove(&(op.endpoint, op.action));
+            let mut keys = Vec::new();
+            for (what, grants) in [("exactly", exact), ("all but", lacking)] {
+                let label = format!("key {what} {}:{}", op.endpoint.name(), op.action.name());
+                keys.push(Who {
+                    token: api_key(app, &w.super_admin, &w.a, &label, grant_json(&grants)).await,
+                    label,
+                    cred: Cred::ApiKey,
+                    tenancy: Tenancy::Company,
+                    perms: BTreeSet::new(),
+                    grants,
+                });
+            }
+            key_cache.insert((op.endpoint, op.action), keys);
+        }
+        who.extend(key_cache[&(op.endpoint, op.action)].iter().cloned());
+        per_op.push((op.clone(), who));
+    }
+
+    let shared_rows = fresh_rows(app, a).await;
+    let mut report = Report::default();
+    for access in ACCESS {
+        set_access(app, &w, &w.a, access).await;
+        for (op, principals) in &per_op {
+            for who in principals {
+                let (e, t, d) = if op.method == Method::DELETE {
+                    fresh_rows(app, a).await
+                } else {
+                    shared_rows
+                };
+                let id = match op.endpoint {
+                    ApiEndpoint::Employees => e,
+                    ApiEndpoint::TimeOff => t,
+                    _ => d,
+                };
+                let path = format!("/api/v1{}", op.template.replace("{id}", &id.to_string()));
+                let mut req = app
+                    .client
+                    .request(op.method.clone(), app.url(&path))
+                    .bearer_auth(&who.token);
+                req = match (op.endpoint, op.method.clone()) {
+                    (ApiEndpoint::Employees, Method::POST) => {
+                        req.json(&json!({ "first_name": "New", "last_name": "Hire" }))
+                    }
+                    (ApiEndpoint::Employees, Method::PATCH) => req.json(&json!({ "job_title": "Lead" })),
+                    (ApiEndpoint::TimeOff, Method::POST) => req.json(&json!({
+                        "employee_id": e, "kind": "sick",
+                        "start_date": "2025-02-01", "end_date": "2025-02-02" })),
+                    (ApiEndpoint::TimeOff, Method::PATCH) => req.json(&json!({ "note": "seen" })),
+                    (ApiEndpoint::Documents, Method::POST) => req
+                        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+                        .body(format!(
+                            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; \
+                             filename=\"n.txt\"\r\nContent-Type: text/plain\r\n\r\nnew\r\n\
+                             --{BOUNDARY}--\r\n"
+                        )),
+                    _ => req,
+                };
+                let want = rest_oracle(op, who, access);
+                let (status, ct, www, body) = raw(req).await;
+                let case = format!("{access:<10} {:<34} {} {}", who.label, op.method, op.template);
+                let (ok, want_s) = match &want {
+                    RestWant::Ok(s) => (status == *s, format!("{s}")),
+                    RestWant::Problem(s, slugs) => {
+                        let slug = body["type"]
+                            .as_str()
+                            .and_then(|t| t.rsplit('/').next())
+                            .unwrap_or("");
+                        let mut ok = status == *s
+                            && ct == "application/problem+json"
+                            && slugs.contains(&slug)
+                            && body.get("data").is_none();
+                        if *s == 401 {
+                            ok &= www;
+                        }
+                        if slug == "forbidden" && who.tenancy == Tenancy::Company {
+                            // A forbidden company caller is told what it lacks.
+                            let missing = match who.cred {
+                                Cred::ApiKey => {
+                                    format!("{}:{}", op.endpoint.name(), op.action.name())
+                                }
+                                _ => rest_permission(op.endpoint, op.action),
+                            };
+                            ok &= body["missing"] == missing.as_str();
+                        }
+                        (ok, format!("{s} {}", slugs.join("|")))
+                    }
+                };
+                let got = format!(
+                    "{status} {} {}",
+                    body["type"].as_str().unwrap_or(""),
+                    body["missing"].as_str().unwrap_or("")
+                );
+                report.check(case, &want_s, &got, ok);
+            }
+        }
+        // The hub routes: hub users with companies.read only, never a company's credential,
+        // and not subject to the company's access type.
+        for who in &base {
+            for path in ["/api/v1/companies".to_string(), format!("/api/v1/companies/{}", w.a)] {
+                let allowed = who.tenancy != Tenancy::Company
+                    && matches!(who.cred, Cred::Session | Cred::Pat)
+                    && who.perms.contains(perm::COMPANIES_READ);
+                let (status, _, _, body) =
+                    raw(app.client.get(app.url(&path)).bearer_auth(&who.token)).await;
+                let want = if allowed { 200 } else { 403 };
+                report.check(
+                    format!("{access:<10} {:<34} GET {path}", who.label),
+                    &want.to_string(),
+                    &format!("{status} {}", body["type"].as_str().unwrap_or("")),
+                    status == want,
+                );
+            }
+        }
+    }
+    // Methods a route does not offer: 405 problem, for anyone.
+    for (m, template) in &unsupported {
+        let path = format!("/api/v1{}", template.replace("{id}", &shared_rows.0.to_string()));
+        for token in [Some(&w.session), Some(&w.key), None] {
+            let mut req = app.client.request(m.clone(), app.url(&path));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let (status, ct, _, _) = raw(req).await;
+            report.check(
+                format!("{m} {template} token={}", token.is_some()),
+                "405 problem",
+                &format!("{status} {ct}"),
+                status == 405 && ct == "application/problem+json",
+            );
+        }
+    }
+    report.finish("REST authorisation matrix");
+}
+db_test!(rest_matrix);
