@@ -12,6 +12,8 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+use futures::StreamExt;
+
 use backend::entity::{document, employee, personal_access_token as pat, time_off};
 use backend::rest::guard::GUARDED_ROUTES;
 use backend::token::{self, TokenKind};
@@ -29,6 +31,8 @@ use crate::helpers::*;
 use crate::rest::{World, api_key, id_of, oauth_token, role_id, set_access, world};
 
 const BOUNDARY: &str = "matrix-boundary-5e1d";
+/// Cases in flight at once (the server is shared; order does not matter to the oracle).
+const CONCURRENCY: usize = 6;
 const ACCESS: [&str; 3] = ["NONE", "READ_ONLY", "READ_WRITE"];
 
 // --- principals ------------------------------------------------------------------------------
@@ -132,7 +136,13 @@ async fn create_user(app: &TestApp, admin: &str, email: &str, role: &str, tenant
     uuid(d["createUser"]["id"].as_str().expect("id"))
 }
 
-async fn create_role(app: &TestApp, admin: &str, company: &str, name: &str, perms: &[String]) -> String {
+async fn create_role(
+    app: &TestApp,
+    admin: &str,
+    company: &str,
+    name: &str,
+    perms: &[String],
+) -> String {
     id_of(
         app,
         admin,
@@ -154,7 +164,10 @@ async fn user_pair(
     tenancy: Tenancy,
     perms: BTreeSet<String>,
 ) -> [Who; 2] {
-    let email = format!("{}@matrix.example", label.replace([' ', '.', '(', ')'], "-"));
+    let email = format!(
+        "{}@matrix.example",
+        label.replace([' ', '.', '(', ')'], "-")
+    );
     let id = create_user(app, admin, &email, role, tenant).await;
     let who = |cred, token: String| Who {
         label: format!("{label} {cred:?}"),
@@ -175,7 +188,9 @@ async fn user_pair(
 async fn built_in_principals(app: &TestApp, w: &World) -> Vec<Who> {
     let mut out = Vec::new();
     let super_id = {
-        let d = app.gql_ok(Some(&w.super_admin), "{ me { id } }", json!({})).await;
+        let d = app
+            .gql_ok(Some(&w.super_admin), "{ me { id } }", json!({}))
+            .await;
         uuid(d["me"]["id"].as_str().expect("id"))
     };
     let all = built_in_perms(roles::SUPER_ADMIN);
@@ -224,7 +239,9 @@ async fn built_in_principals(app: &TestApp, w: &World) -> Vec<Who> {
 }
 
 async fn hub_role(app: &TestApp, admin: &str, name: &str) -> String {
-    let d = app.gql_ok(Some(admin), "{ roles { id name } }", json!({})).await;
+    let d = app
+        .gql_ok(Some(admin), "{ roles { id name } }", json!({}))
+        .await;
     d["roles"]
         .as_array()
         .expect("roles")
@@ -287,7 +304,8 @@ impl Report {
     fn check(&mut self, case: String, want: &str, got: &str, ok: bool) {
         self.cases += 1;
         if !ok {
-            self.rows.push(format!("{case:<90} | want {want:<28} | got {got}"));
+            self.rows
+                .push(format!("{case:<90} | want {want:<28} | got {got}"));
         }
     }
 
@@ -355,7 +373,10 @@ fn rest_ops() -> (Vec<RestOp>, Vec<(Method, &'static str)>) {
                 (Method::PATCH, ApiAction::Update),
                 (Method::DELETE, ApiAction::Delete),
             ],
-            None => vec![(Method::GET, ApiAction::Read), (Method::POST, ApiAction::Create)],
+            None => vec![
+                (Method::GET, ApiAction::Read),
+                (Method::POST, ApiAction::Create),
+            ],
         };
         for (m, a) in candidates {
             if r.endpoint.supports(a) && !(r.path == "/company" && m != Method::GET) {
@@ -370,9 +391,7 @@ fn rest_ops() -> (Vec<RestOp>, Vec<(Method, &'static str)>) {
             }
         }
         for m in [Method::PUT, Method::POST, Method::PATCH, Method::DELETE] {
-            let offered = ops
-                .iter()
-                .any(|o| o.template == r.path && o.method == m);
+            let offered = ops.iter().any(|o| o.template == r.path && o.method == m);
             if !offered && !unsupported.contains(&(m.clone(), r.path)) {
                 unsupported.push((m, r.path));
             }
@@ -395,9 +414,7 @@ fn rest_oracle(op: &RestOp, who: &Who, access: &str) -> RestWant {
     }
     let allowed = match who.cred {
         Cred::ApiKey => who.grants.contains(&(op.endpoint, op.action)),
-        _ => who
-            .perms
-            .contains(&rest_permission(op.endpoint, op.action)),
+        _ => who.perms.contains(&rest_permission(op.endpoint, op.action)),
     };
     if !allowed {
         return RestWant::Problem(403, &["forbidden"]);
@@ -450,7 +467,10 @@ async fn fresh_rows(app: &TestApp, company: Uuid) -> (Uuid, Uuid, Uuid) {
     let db = &app.state().app.db;
     let e = employee_row(company);
     let e_id = e.id;
-    employee::ActiveModel::from(e).insert(db).await.expect("employee");
+    employee::ActiveModel::from(e)
+        .insert(db)
+        .await
+        .expect("employee");
     let t_id = Uuid::now_v7();
     let now = OffsetDateTime::now_utc();
     time_off::ActiveModel::from(time_off::Model {
@@ -533,8 +553,14 @@ async fn rest_matrix(app: &TestApp) {
         let role = role_id(app, &w.super_admin, &w.a, name).await;
         base.push(Who {
             label: format!("{name} OAuth"),
-            token: oauth_token(app, &w.super_admin, &w.a, &format!("{name} cred"), Some(&role))
-                .await,
+            token: oauth_token(
+                app,
+                &w.super_admin,
+                &w.a,
+                &format!("{name} cred"),
+                Some(&role),
+            )
+            .await,
             cred: Cred::OAuth,
             tenancy: Tenancy::Company,
             perms: built_in_perms(name),
@@ -584,8 +610,11 @@ async fn rest_matrix(app: &TestApp) {
     let mut report = Report::default();
     for access in ACCESS {
         set_access(app, &w, &w.a, access).await;
-        for (op, principals) in &per_op {
-            for who in principals {
+        let cases = per_op
+            .iter()
+            .flat_map(|(op, principals)| principals.iter().map(move |who| (op, who)));
+        let results: Vec<_> = futures::stream::iter(cases)
+            .map(|(op, who)| async move {
                 let (e, t, d) = if op.method == Method::DELETE {
                     fresh_rows(app, a).await
                 } else {
@@ -605,13 +634,18 @@ async fn rest_matrix(app: &TestApp) {
                     (ApiEndpoint::Employees, Method::POST) => {
                         req.json(&json!({ "first_name": "New", "last_name": "Hire" }))
                     }
-                    (ApiEndpoint::Employees, Method::PATCH) => req.json(&json!({ "job_title": "Lead" })),
+                    (ApiEndpoint::Employees, Method::PATCH) => {
+                        req.json(&json!({ "job_title": "Lead" }))
+                    }
                     (ApiEndpoint::TimeOff, Method::POST) => req.json(&json!({
                         "employee_id": e, "kind": "sick",
                         "start_date": "2025-02-01", "end_date": "2025-02-02" })),
                     (ApiEndpoint::TimeOff, Method::PATCH) => req.json(&json!({ "note": "seen" })),
                     (ApiEndpoint::Documents, Method::POST) => req
-                        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+                        .header(
+                            "content-type",
+                            format!("multipart/form-data; boundary={BOUNDARY}"),
+                        )
                         .body(format!(
                             "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; \
                              filename=\"n.txt\"\r\nContent-Type: text/plain\r\n\r\nnew\r\n\
@@ -621,7 +655,10 @@ async fn rest_matrix(app: &TestApp) {
                 };
                 let want = rest_oracle(op, who, access);
                 let (status, ct, www, body) = raw(req).await;
-                let case = format!("{access:<10} {:<34} {} {}", who.label, op.method, op.template);
+                let case = format!(
+                    "{access:<10} {:<34} {} {}",
+                    who.label, op.method, op.template
+                );
                 let (ok, want_s) = match &want {
                     RestWant::Ok(s) => (status == *s, format!("{s}")),
                     RestWant::Problem(s, slugs) => {
@@ -654,13 +691,21 @@ async fn rest_matrix(app: &TestApp) {
                     body["type"].as_str().unwrap_or(""),
                     body["missing"].as_str().unwrap_or("")
                 );
-                report.check(case, &want_s, &got, ok);
-            }
+                (case, want_s, got, ok)
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        for (case, want, got, ok) in results {
+            report.check(case, &want, &got, ok);
         }
         // The hub routes: hub users with companies.read only, never a company's credential,
         // and not subject to the company's access type.
         for who in &base {
-            for path in ["/api/v1/companies".to_string(), format!("/api/v1/companies/{}", w.a)] {
+            for path in [
+                "/api/v1/companies".to_string(),
+                format!("/api/v1/companies/{}", w.a),
+            ] {
                 let allowed = who.tenancy != Tenancy::Company
                     && matches!(who.cred, Cred::Session | Cred::Pat)
                     && who.perms.contains(perm::COMPANIES_READ);
@@ -678,7 +723,10 @@ async fn rest_matrix(app: &TestApp) {
     }
     // Methods a route does not offer: 405 problem, for anyone.
     for (m, template) in &unsupported {
-        let path = format!("/api/v1{}", template.replace("{id}", &shared_rows.0.to_string()));
+        let path = format!(
+            "/api/v1{}",
+            template.replace("{id}", &shared_rows.0.to_string())
+        );
         for token in [Some(&w.session), Some(&w.key), None] {
             let mut req = app.client.request(m.clone(), app.url(&path));
             if let Some(t) = token {
@@ -696,3 +744,579 @@ async fn rest_matrix(app: &TestApp) {
     report.finish("REST authorisation matrix");
 }
 db_test!(rest_matrix);
+
+// --- GraphQL ---------------------------------------------------------------------------------
+
+/// What a GraphQL field needs, as SPEC §1/§8 and the catalogue's descriptions say. Fields that
+/// change or delete an existing object also need to see it (`*.read`), as the catalogue's
+/// read/edit pairs imply.
+#[derive(Debug, Clone, Copy)]
+enum Needs {
+    /// Any authenticated caller.
+    Auth,
+    /// All of these permissions.
+    All(&'static [&'static str]),
+    /// The caller's own company, or this permission (company users always see their company).
+    OwnCompanyOr(&'static str),
+}
+
+/// What a case needs created first (a destructive field gets a fresh object each time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fresh {
+    No,
+    Role,
+    Group,
+}
+
+struct Field {
+    name: &'static str,
+    mutation: bool,
+    doc: &'static str,
+    needs: Needs,
+    fresh: Fresh,
+}
+
+const fn q(name: &'static str, doc: &'static str, needs: Needs) -> Field {
+    Field {
+        name,
+        mutation: false,
+        doc,
+        needs,
+        fresh: Fresh::No,
+    }
+}
+
+const fn m(name: &'static str, doc: &'static str, needs: Needs, fresh: Fresh) -> Field {
+    Field {
+        name,
+        mutation: true,
+        doc,
+        needs,
+        fresh,
+    }
+}
+
+use Needs::{All, Auth, OwnCompanyOr};
+
+const ROLES_RE: &[&str] = &[perm::ROLES_READ, perm::ROLES_EDIT];
+const GROUPS_RE: &[&str] = &[perm::VISIBILITY_GROUPS_READ, perm::VISIBILITY_GROUPS_EDIT];
+const USERS_RE: &[&str] = &[perm::USERS_READ, perm::USERS_EDIT];
+const RESELLERS_RE: &[&str] = &[perm::RESELLERS_READ, perm::RESELLERS_EDIT];
+
+/// Every query and mutation of the schema but `login`/`logout` (session.rs covers those; logout
+/// would end the matrix's sessions). `schema_fields_are_all_in_the_matrix` keeps this complete.
+const FIELDS: &[Field] = &[
+    q("me", "{ me { id } }", Auth),
+    q("permissions", "{ permissions { key } }", Auth),
+    q(
+        "expiringCredentials",
+        "{ expiringCredentials { id } }",
+        Auth,
+    ),
+    q(
+        "resellers",
+        "{ resellers(first: 1) { totalCount } }",
+        All(&[perm::RESELLERS_READ]),
+    ),
+    q(
+        "reseller",
+        "query($r: ID!) { reseller(id: $r) { id } }",
+        All(&[perm::RESELLERS_READ]),
+    ),
+    q(
+        "companies",
+        "{ companies(first: 1) { totalCount } }",
+        All(&[perm::COMPANIES_READ]),
+    ),
+    q(
+        "company",
+        "query($a: ID!) { company(id: $a) { id } }",
+        OwnCompanyOr(perm::COMPANIES_READ),
+    ),
+    q(
+        "users",
+        "{ users(first: 1) { totalCount } }",
+        All(&[perm::USERS_READ]),
+    ),
+    q(
+        "user",
+        "query($u: ID!) { user(id: $u) { id } }",
+        All(&[perm::USERS_READ]),
+    ),
+    q(
+        "roles",
+        "query($a: ID) { roles(companyId: $a) { id } }",
+        All(&[perm::ROLES_READ]),
+    ),
+    q(
+        "visibilityGroups",
+        "query($a: ID!) { visibilityGroups(companyId: $a) { id } }",
+        All(&[perm::VISIBILITY_GROUPS_READ]),
+    ),
+    q(
+        "personalAccessTokens",
+        "{ personalAccessTokens { id } }",
+        All(&[perm::PERSONAL_TOKENS_MANAGE]),
+    ),
+    q(
+        "apiKeys",
+        "query($a: ID!) { apiKeys(companyId: $a) { id } }",
+        All(&[perm::API_KEYS_MANAGE]),
+    ),
+    q(
+        "apiCredentials",
+        "query($a: ID!) { apiCredentials(companyId: $a) { id } }",
+        All(&[perm::API_CREDENTIALS_MANAGE]),
+    ),
+    q(
+        "apiCredential",
+        "query($x: ID!) { apiCredential(id: $x) { id } }",
+        All(&[perm::API_CREDENTIALS_MANAGE]),
+    ),
+    q(
+        "apiLogs",
+        "{ apiLogs(first: 1) { totalCount } }",
+        All(&[perm::API_LOGS_VIEW]),
+    ),
+    q(
+        "apiLog",
+        "query($x: ID!) { apiLog(id: $x) { id } }",
+        All(&[perm::API_LOGS_VIEW]),
+    ),
+    q(
+        "apiLogStats",
+        "{ apiLogStats { total } }",
+        All(&[perm::API_LOGS_VIEW]),
+    ),
+    m(
+        "createReseller",
+        "mutation($n: String!) { createReseller(input: { name: $n }) { id } }",
+        All(&[perm::RESELLERS_CREATE]),
+        Fresh::No,
+    ),
+    m(
+        "updateReseller",
+        "mutation($r: ID!) { updateReseller(id: $r, input: {}) { id } }",
+        All(RESELLERS_RE),
+        Fresh::No,
+    ),
+    m(
+        "setResellerFeature",
+        "mutation($r: ID!) { setResellerFeature(resellerId: $r, flag: \"api_access\", enabled: true) { id } }",
+        All(RESELLERS_RE),
+        Fresh::No,
+    ),
+    m(
+        "createCompany",
+        "mutation($r: ID!, $n: String!) { createCompany(input: { resellerId: $r, name: $n }) { id } }",
+        All(&[perm::COMPANIES_CREATE]),
+        Fresh::No,
+    ),
+    m(
+        "updateCompany",
+        "mutation($a: ID!) { updateCompany(id: $a, input: {}) { id } }",
+        All(&[perm::COMPANIES_EDIT]),
+        Fresh::No,
+    ),
+    m(
+        "setCompanyFeature",
+        "mutation($a: ID!) { setCompanyFeature(companyId: $a, flag: \"api_access\", enabled: true) { id } }",
+        All(&[perm::COMPANIES_EDIT]),
+        Fresh::No,
+    ),
+    m(
+        "createUser",
+        "mutation($a: ID!, $n: String!, $role: ID!) { createUser(input: { email: $n, name: \"N\", roleId: $role, companyId: $a }) { id } }",
+        All(&[perm::USERS_CREATE]),
+        Fresh::No,
+    ),
+    m(
+        "updateUser",
+        "mutation($u: ID!) { updateUser(id: $u, input: { name: \"Dummy\" }) { id } }",
+        All(USERS_RE),
+        Fresh::No,
+    ),
+    m(
+        "createRole",
+        "mutation($a: ID!, $n: String!) { createRole(input: { companyId: $a, name: $n, permissions: [\"roles.edit\"] }) { id } }",
+        All(&[perm::ROLES_EDIT]),
+        Fresh::No,
+    ),
+    m(
+        "updateRole",
+        "mutation($x: ID!) { updateRole(id: $x, input: { name: \"fresh\" }) { id } }",
+        All(ROLES_RE),
+        Fresh::Role,
+    ),
+    m(
+        "deleteRole",
+        "mutation($x: ID!) { deleteRole(id: $x) }",
+        All(ROLES_RE),
+        Fresh::Role,
+    ),
+    m(
+        "createVisibilityGroup",
+        "mutation($a: ID!, $n: String!) { createVisibilityGroup(input: { companyId: $a, name: $n, departments: [\"X\"] }) { id } }",
+        All(&[perm::VISIBILITY_GROUPS_EDIT]),
+        Fresh::No,
+    ),
+    m(
+        "updateVisibilityGroup",
+        "mutation($x: ID!) { updateVisibilityGroup(id: $x, input: { departments: [\"Y\"] }) { id } }",
+        All(GROUPS_RE),
+        Fresh::Group,
+    ),
+    m(
+        "deleteVisibilityGroup",
+        "mutation($x: ID!) { deleteVisibilityGroup(id: $x) }",
+        All(GROUPS_RE),
+        Fresh::Group,
+    ),
+    m(
+        "createPersonalAccessToken",
+        "mutation($n: String!) { createPersonalAccessToken(input: { name: $n }) { token } }",
+        All(&[perm::PERSONAL_TOKENS_MANAGE]),
+        Fresh::No,
+    ),
+    m(
+        "revokePersonalAccessToken",
+        "mutation($x: ID!) { revokePersonalAccessToken(id: $x) }",
+        All(&[perm::PERSONAL_TOKENS_MANAGE]),
+        Fresh::No,
+    ),
+    m(
+        "createApiKey",
+        "mutation($a: ID!, $n: String!) { createApiKey(input: { companyId: $a, name: $n, grants: [{ endpoint: USERS, actions: [READ] }] }) { key } }",
+        All(&[perm::API_KEYS_MANAGE]),
+        Fresh::No,
+    ),
+    m(
+        "regenerateApiKey",
+        "mutation($x: ID!) { regenerateApiKey(id: $x) { key } }",
+        All(&[perm::API_KEYS_MANAGE]),
+        Fresh::No,
+    ),
+    m(
+        "updateApiKeyGrants",
+        "mutation($x: ID!) { updateApiKeyGrants(id: $x, grants: [{ endpoint: USERS, actions: [READ] }]) { id } }",
+        All(&[perm::API_KEYS_MANAGE]),
+        Fresh::No,
+    ),
+    m(
+        "revokeApiKey",
+        "mutation($x: ID!) { revokeApiKey(id: $x) }",
+        All(&[perm::API_KEYS_MANAGE]),
+        Fresh::No,
+    ),
+    m(
+        "revokeAllApiKeys",
+        "mutation($a: ID!) { revokeAllApiKeys(companyId: $a) }",
+        All(&[perm::API_KEYS_MANAGE]),
+        Fresh::No,
+    ),
+    m(
+        "createApiCredential",
+        "mutation($a: ID!, $n: String!, $role: ID!) { createApiCredential(input: { companyId: $a, name: $n, roleId: $role }) { clientId } }",
+        All(&[perm::API_CREDENTIALS_MANAGE]),
+        Fresh::No,
+    ),
+    m(
+        "regenerateApiCredentialSecret",
+        "mutation($x: ID!) { regenerateApiCredentialSecret(id: $x) { clientId } }",
+        All(&[perm::API_CREDENTIALS_MANAGE]),
+        Fresh::No,
+    ),
+    m(
+        "narrowApiCredential",
+        "mutation($x: ID!, $n: String!) { narrowApiCredential(id: $x, input: { roleName: $n, permissions: [\"roles.edit\"] }) { id } }",
+        All(&[perm::API_CREDENTIALS_MANAGE, perm::ROLES_EDIT]),
+        Fresh::No,
+    ),
+    m(
+        "revokeApiCredential",
+        "mutation($x: ID!) { revokeApiCredential(id: $x) }",
+        All(&[perm::API_CREDENTIALS_MANAGE]),
+        Fresh::No,
+    ),
+];
+
+/// The GraphQL oracle: `None` = allowed, else the error code.
+fn gql_oracle(f: &Field, who: &Who, access: &str) -> Option<&'static str> {
+    match who.cred {
+        // GraphQL is for people and their scripts: keys and Partner API tokens are refused.
+        Cred::ApiKey | Cred::OAuth => return Some("UNAUTHENTICATED"),
+        // A company user's script passes the public API's gate (SPEC §4, guards 2–4).
+        Cred::Pat if who.tenancy == Tenancy::Company => {
+            if access == "NONE" {
+                return Some("UNAUTHENTICATED");
+            }
+            if access == "READ_ONLY" && f.mutation {
+                return Some("FORBIDDEN");
+            }
+        }
+        _ => {}
+    }
+    let allowed = match f.needs {
+        Auth => true,
+        All(list) => list.iter().all(|p| who.perms.contains(*p)),
+        OwnCompanyOr(p) => who.tenancy == Tenancy::Company || who.perms.contains(p),
+    };
+    (!allowed).then_some("FORBIDDEN")
+}
+
+/// Every field of the schema's Query and Mutation types, from introspection.
+async fn schema_fields(app: &TestApp, token: &str) -> BTreeSet<String> {
+    let d = app
+        .gql_ok(
+            Some(token),
+            "{ __schema { queryType { fields { name } } mutationType { fields { name } } } }",
+            json!({}),
+        )
+        .await;
+    let mut out = BTreeSet::new();
+    for t in ["queryType", "mutationType"] {
+        for f in d["__schema"][t]["fields"].as_array().expect("fields") {
+            out.insert(f["name"].as_str().expect("name").to_string());
+        }
+    }
+    out
+}
+
+/// Every GraphQL query and mutation × built-in roles (session, token) × custom roles holding
+/// exactly, or all but one of, the permissions the field needs (session, token) × an API key
+/// and a Partner API token × access type.
+async fn graphql_matrix(app: &TestApp) {
+    let started = std::time::Instant::now();
+    let w = world(app).await;
+    raise_limits(app, &w).await;
+    // The matrix covers the whole schema.
+    let listed: BTreeSet<String> = FIELDS.iter().map(|f| f.name.to_string()).collect();
+    let mut missing: Vec<String> = schema_fields(app, &w.super_admin)
+        .await
+        .difference(&listed)
+        .cloned()
+        .collect();
+    missing.retain(|f| f != "login" && f != "logout");
+    assert!(
+        missing.is_empty(),
+        "fields missing from the matrix: {missing:?}"
+    );
+
+    let base = built_in_principals(app, &w).await;
+    let outsiders = [
+        Who {
+            label: "API key".into(),
+            token: w.key.clone(),
+            cred: Cred::ApiKey,
+            tenancy: Tenancy::Company,
+            perms: BTreeSet::new(),
+            grants: BTreeSet::new(),
+        },
+        Who {
+            label: "Partner API token".into(),
+            token: w.oauth.clone(),
+            cred: Cred::OAuth,
+            tenancy: Tenancy::Company,
+            perms: built_in_perms(roles::COMPANY_ADMIN),
+            grants: BTreeSet::new(),
+        },
+    ];
+    // Custom roles: exactly each field's set, and all company permissions but one of it.
+    let mut exact: std::collections::BTreeMap<Vec<&str>, (String, Vec<Who>)> = Default::default();
+    let mut lacking: std::collections::BTreeMap<&str, Vec<Who>> = Default::default();
+    for f in FIELDS {
+        let All(list) = f.needs else { continue };
+        if list
+            .iter()
+            .any(|p| perm::find(p).map(|i| i.scope) != Some(PermissionScope::Company))
+        {
+            continue; // hub permissions cannot be held by a custom role
+        }
+        let key: Vec<&str> = list.to_vec();
+        if !exact.contains_key(&key) {
+            let set: BTreeSet<String> = list.iter().map(|s| s.to_string()).collect();
+            let label = format!("exactly {}", key.join("+"));
+            let v: Vec<String> = set.iter().cloned().collect();
+            let role = create_role(app, &w.super_admin, &w.a, &label, &v).await;
+            let who = user_pair(
+                app,
+                &w.super_admin,
+                &label,
+                &role,
+                json!({ "companyId": w.a }),
+                Tenancy::Company,
+                set,
+            )
+            .await;
+            exact.insert(key.clone(), (role, who.to_vec()));
+        }
+        for p in list {
+            if !lacking.contains_key(p) {
+                let mut set = company_perms();
+                set.remove(*p);
+                let label = format!("all but {p}");
+                let v: Vec<String> = set.iter().cloned().collect();
+                let role = create_role(app, &w.super_admin, &w.a, &label, &v).await;
+                let who = user_pair(
+                    app,
+                    &w.super_admin,
+                    &label,
+                    &role,
+                    json!({ "companyId": w.a }),
+                    Tenancy::Company,
+                    set,
+                )
+                .await;
+                lacking.insert(p, who.to_vec());
+            }
+        }
+    }
+    // Targets in A (and R) that the allowed cases act on harmlessly.
+    let users_edit_role = exact[&USERS_RE.to_vec()].0.clone();
+    let users_create_role = exact[&vec![perm::USERS_CREATE]].0.clone();
+    let cred_role = exact[&vec![perm::API_CREDENTIALS_MANAGE]].0.clone();
+    let dummy_user = create_user(
+        app,
+        &w.super_admin,
+        "dummy@matrix.example",
+        &users_edit_role,
+        json!({ "companyId": w.a }),
+    )
+    .await;
+
+    // A credential of A to narrow (narrowing checks the credential's company before roles.edit).
+    let narrowed = app
+        .gql_ok(
+            Some(&w.super_admin),
+            "mutation($c: ID!) { createApiCredential(input: { companyId: $c, name: \"to narrow\" \
+             }) { credential { id } } }",
+            json!({ "c": w.a }),
+        )
+        .await["createApiCredential"]["credential"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    eprintln!("GraphQL matrix set up in {:?}", started.elapsed());
+    let mut report = Report::default();
+    let mut n = 0u32;
+    for access in ACCESS {
+        set_access(app, &w, &w.a, access).await;
+        let mut cases: Vec<(&Field, Who, u32)> = Vec::new();
+        for f in FIELDS {
+            let mut who: Vec<Who> = base.clone();
+            who.extend(outsiders.iter().cloned());
+            if let All(list) = f.needs {
+                if let Some((_, e)) = exact.get(&list.to_vec()) {
+                    who.extend(e.iter().cloned());
+                }
+                for p in list {
+                    if let Some(l) = lacking.get(p) {
+                        who.extend(l.iter().cloned());
+                    }
+                }
+            }
+            for c in who {
+                // Under NONE and READ_ONLY only a company user's personal token is gated
+                // (SPEC §3.4, §4); of the others one control of each kind is kept there.
+                let gated = c.cred == Cred::Pat && c.tenancy == Tenancy::Company;
+                let control = matches!(
+                    c.label.as_str(),
+                    "Company admin Session" | "Super admin Pat" | "API key"
+                );
+                if access != "READ_WRITE" && !gated && !control {
+                    continue;
+                }
+                n += 1;
+                cases.push((f, c, n));
+            }
+        }
+        let run = |(f, c, n): (&'static Field, Who, u32)| {
+            let (w, narrowed, dummy_user) = (&w, &narrowed, &dummy_user);
+            let (users_create_role, cred_role) = (&users_create_role, &cred_role);
+            async move {
+                let target = match f.fresh {
+                    Fresh::No if f.name == "narrowApiCredential" => narrowed.clone(),
+                    Fresh::No => Uuid::now_v7().to_string(),
+                    Fresh::Role => {
+                        create_role(
+                            app,
+                            &w.super_admin,
+                            &w.a,
+                            &format!("target {n}"),
+                            &[perm::ROLES_EDIT.to_string()],
+                        )
+                        .await
+                    }
+                    Fresh::Group => {
+                        id_of(
+                            app,
+                            &w.super_admin,
+                            "mutation($c: ID!, $n: String!) { createVisibilityGroup(input: { \
+                             companyId: $c, name: $n, departments: [\"X\"] }) { id } }",
+                            json!({ "c": w.a, "n": format!("target {n}") }),
+                            "createVisibilityGroup",
+                        )
+                        .await
+                    }
+                };
+                let role = if f.name == "createUser" {
+                    users_create_role
+                } else {
+                    cred_role
+                };
+                let name = if f.name == "createUser" {
+                    format!("new{n}@matrix.example")
+                } else {
+                    format!("matrix {n}")
+                };
+                let mut vars = json!({
+                    "a": w.a, "r": w.reseller, "u": dummy_user, "x": target, "n": name,
+                    "role": role,
+                });
+                // Send only the variables the document declares.
+                if let Some(o) = vars.as_object_mut() {
+                    o.retain(|k, _| f.doc.contains(&format!("${k}:")));
+                }
+                let resp = app
+                    .client
+                    .post(app.url("/graphql"))
+                    .bearer_auth(&c.token)
+                    .json(&json!({ "query": f.doc, "variables": vars }))
+                    .send()
+                    .await
+                    .expect("request");
+                let status = resp.status().as_u16();
+                let body: Value = resp.json().await.unwrap_or(Value::Null);
+                let code = body["errors"][0]["extensions"]["code"].as_str();
+                let want = gql_oracle(f, &c, access);
+                let ok = match want {
+                    None => !matches!(code, Some("FORBIDDEN" | "UNAUTHENTICATED")) && status == 200,
+                    Some(w) => code == Some(w) && body["data"][f.name].is_null(),
+                };
+                let case = format!(
+                    "{access:<10} {:<40} {}{}",
+                    c.label,
+                    if f.mutation { "mutation " } else { "" },
+                    f.name
+                );
+                let got = format!(
+                    "{status} {} {}",
+                    code.unwrap_or("ok"),
+                    body["errors"][0]["message"].as_str().unwrap_or("")
+                );
+                (case, want.unwrap_or("allowed"), got, ok)
+            }
+        };
+        let results: Vec<_> = futures::stream::iter(cases)
+            .map(run)
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        for (case, want, got, ok) in results {
+            report.check(case, want, &got, ok);
+        }
+    }
+    eprintln!("GraphQL matrix done in {:?}", started.elapsed());
+    report.finish("GraphQL authorisation matrix");
+}
+db_test!(graphql_matrix);
