@@ -18,7 +18,7 @@ use backend::entity::{document, employee, personal_access_token as pat, time_off
 use backend::rest::guard::GUARDED_ROUTES;
 use backend::token::{self, TokenKind};
 use reqwest::Method;
-use sea_orm::ActiveModelTrait;
+use sea_orm::{ActiveModelTrait, EntityTrait};
 use serde_json::{Value, json};
 use shared::api::{ApiAction, ApiEndpoint};
 use shared::permissions::{self as perm, PermissionScope};
@@ -1320,3 +1320,473 @@ async fn graphql_matrix(app: &TestApp) {
     report.finish("GraphQL authorisation matrix");
 }
 db_test!(graphql_matrix);
+
+// --- cross-tenant ----------------------------------------------------------------------------
+
+/// Company B's objects of every id kind, with names that must never reach a caller of A.
+struct TenantB {
+    admin_role: String,
+    user: String,
+    token_id: String,
+    pat: String,
+    key_id: String,
+    key: String,
+    cred_id: String,
+    client_id: String,
+    role: String,
+    group: String,
+    log: String,
+}
+
+const B_SECRETS: &[&str] = &[
+    "secret-b-user@b.example",
+    "Secret B user",
+    "Secret B token",
+    "Secret B key",
+    "Secret B cred",
+    "Secret B role",
+    "Secret B group",
+    "BDept",
+];
+
+async fn tenant_b(app: &TestApp, w: &World) -> TenantB {
+    let admin_b = role_id(app, &w.super_admin, &w.b, roles::COMPANY_ADMIN).await;
+    let d = app
+        .gql_ok(
+            Some(&w.super_admin),
+            "mutation($r: ID!, $c: ID!) { createUser(input: { email: \"secret-b-user@b.example\", \
+             name: \"Secret B user\", roleId: $r, companyId: $c }) { id } }",
+            json!({ "r": admin_b, "c": w.b }),
+        )
+        .await;
+    let user = d["createUser"]["id"].as_str().expect("id").to_string();
+    let session_b = session_for(app, uuid(&user)).await;
+    let d = app
+        .gql_ok(
+            Some(&session_b),
+            "mutation { createPersonalAccessToken(input: { name: \"Secret B token\" }) { token \
+             personalAccessToken { id } } }",
+            json!({}),
+        )
+        .await;
+    let pat = d["createPersonalAccessToken"]["token"]
+        .as_str()
+        .expect("t")
+        .to_string();
+    let token_id = d["createPersonalAccessToken"]["personalAccessToken"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let d = app
+        .gql_ok(
+            Some(&session_b),
+            "mutation($c: ID!) { createApiKey(input: { companyId: $c, name: \"Secret B key\", \
+             grants: [{ endpoint: COMPANY, actions: [READ] }] }) { key apiKey { id } } }",
+            json!({ "c": w.b }),
+        )
+        .await;
+    let key = d["createApiKey"]["key"].as_str().expect("key").to_string();
+    let key_id = d["createApiKey"]["apiKey"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let d = app
+        .gql_ok(
+            Some(&session_b),
+            "mutation($c: ID!) { createApiCredential(input: { companyId: $c, name: \"Secret B \
+             cred\" }) { clientId credential { id } } }",
+            json!({ "c": w.b }),
+        )
+        .await;
+    let client_id = d["createApiCredential"]["clientId"]
+        .as_str()
+        .expect("c")
+        .to_string();
+    let cred_id = d["createApiCredential"]["credential"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let role = create_role(
+        app,
+        &session_b,
+        &w.b,
+        "Secret B role",
+        &[perm::EMPLOYEES_READ.into()],
+    )
+    .await;
+    let group = id_of(
+        app,
+        &session_b,
+        "mutation($c: ID!) { createVisibilityGroup(input: { companyId: $c, name: \"Secret B \
+         group\", departments: [\"BDept\"] }) { id } }",
+        json!({ "c": w.b }),
+        "createVisibilityGroup",
+    )
+    .await;
+    // A request of B's key, logged.
+    let (status, ..) = raw(app.client.get(app.url("/api/v1/company")).bearer_auth(&key)).await;
+    assert_eq!(status, 200);
+    let b = uuid(&w.b);
+    let mut log = None;
+    for _ in 0..400 {
+        let rows = backend::entity::api_log::Entity::find()
+            .all(&app.state().app.db)
+            .await
+            .expect("logs");
+        if let Some(r) = rows.iter().find(|r| r.company_id == Some(b)) {
+            log = Some(r.id.to_string());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    TenantB {
+        admin_role: admin_b,
+        user,
+        token_id,
+        pat,
+        key_id,
+        key,
+        cred_id,
+        client_id,
+        role,
+        group,
+        log: log.expect("B's request is logged"),
+    }
+}
+
+/// Every kind of id of company B, asked for by company A's admin (session and token) and by the
+/// admin of another reseller, on every GraphQL field that takes it, reads and writes: the answer
+/// is NOT_FOUND or null — the same as for an id that exists nowhere (or FORBIDDEN where that
+/// random id is forbidden too: the caller lacks the permission) — with none of B's data;
+/// and nothing of B's changed. REST: `/api/v1/companies/{B}` for another reseller's admin is
+/// 404. (REST employee, time-off and document ids: `rest_resources::other_tenants_ids_are_not_found`.)
+async fn cross_tenant_ids(app: &TestApp) {
+    let w = world(app).await;
+    let b = tenant_b(app, &w).await;
+    let other_reseller = id_of(
+        app,
+        &w.super_admin,
+        "mutation { createReseller(input: { name: \"R2\" }) { id } }",
+        json!({}),
+        "createReseller",
+    )
+    .await;
+    let r2_role = hub_role(app, &w.super_admin, roles::RESELLER_ADMIN).await;
+    let r2_admin = create_user(
+        app,
+        &w.super_admin,
+        "r2@matrix.example",
+        &r2_role,
+        json!({ "resellerId": other_reseller }),
+    )
+    .await;
+    let admin_a = {
+        let d = app
+            .gql_ok(Some(&w.session), "{ me { id } }", json!({}))
+            .await;
+        uuid(d["me"]["id"].as_str().expect("id"))
+    };
+    let callers = [
+        ("A admin session", w.session.clone()),
+        ("A admin token", pat_for(app, admin_a, "cross").await),
+        ("R2 admin session", session_for(app, r2_admin).await),
+    ];
+    // (field, document, variable holding B's id, B's id). `$id` is replaced by a random id for
+    // the control run.
+    let probes: Vec<(&str, &str, String)> = vec![
+        (
+            "company",
+            "query($id: ID!) { company(id: $id) { id name } }",
+            w.b.clone(),
+        ),
+        (
+            "updateCompany",
+            "mutation($id: ID!) { updateCompany(id: $id, input: { name: \"Hacked\" }) { id name } }",
+            w.b.clone(),
+        ),
+        (
+            "setCompanyFeature",
+            "mutation($id: ID!) { setCompanyFeature(companyId: $id, flag: \"api_access\", enabled: false) { id } }",
+            w.b.clone(),
+        ),
+        (
+            "user",
+            "query($id: ID!) { user(id: $id) { id email name } }",
+            b.user.clone(),
+        ),
+        (
+            "updateUser",
+            "mutation($id: ID!) { updateUser(id: $id, input: { name: \"Hacked\", active: false }) { id name } }",
+            b.user.clone(),
+        ),
+        (
+            "revokePersonalAccessToken",
+            "mutation($id: ID!) { revokePersonalAccessToken(id: $id) }",
+            b.token_id.clone(),
+        ),
+        (
+            "apiKeys",
+            "query($id: ID!) { apiKeys(companyId: $id) { id name maskedKey } }",
+            w.b.clone(),
+        ),
+        (
+            "revokeApiKey",
+            "mutation($id: ID!) { revokeApiKey(id: $id) }",
+            b.key_id.clone(),
+        ),
+        (
+            "regenerateApiKey",
+            "mutation($id: ID!) { regenerateApiKey(id: $id) { key } }",
+            b.key_id.clone(),
+        ),
+        (
+            "updateApiKeyGrants",
+            "mutation($id: ID!) { updateApiKeyGrants(id: $id, grants: [{ endpoint: USERS, actions: [READ] }]) { id name } }",
+            b.key_id.clone(),
+        ),
+        (
+            "revokeAllApiKeys",
+            "mutation($id: ID!) { revokeAllApiKeys(companyId: $id) }",
+            w.b.clone(),
+        ),
+        (
+            "createApiKey",
+            "mutation($id: ID!) { createApiKey(input: { companyId: $id, name: \"planted\", grants: [{ endpoint: USERS, actions: [READ] }] }) { key } }",
+            w.b.clone(),
+        ),
+        (
+            "apiCredentials",
+            "query($id: ID!) { apiCredentials(companyId: $id) { id name clientId } }",
+            w.b.clone(),
+        ),
+        (
+            "apiCredential",
+            "query($id: ID!) { apiCredential(id: $id) { id name clientId } }",
+            b.cred_id.clone(),
+        ),
+        (
+            "regenerateApiCredentialSecret",
+            "mutation($id: ID!) { regenerateApiCredentialSecret(id: $id) { clientSecret } }",
+            b.cred_id.clone(),
+        ),
+        (
+            "narrowApiCredential",
+            "mutation($id: ID!) { narrowApiCredential(id: $id, input: { roleName: \"planted\", permissions: [\"company.read\"] }) { id } }",
+            b.cred_id.clone(),
+        ),
+        (
+            "revokeApiCredential",
+            "mutation($id: ID!) { revokeApiCredential(id: $id) }",
+            b.cred_id.clone(),
+        ),
+        (
+            "createApiCredential",
+            "mutation($id: ID!) { createApiCredential(input: { companyId: $id, name: \"planted\" }) { clientSecret } }",
+            w.b.clone(),
+        ),
+        (
+            "roles",
+            "query($id: ID) { roles(companyId: $id) { id name } }",
+            w.b.clone(),
+        ),
+        (
+            "updateRole",
+            "mutation($id: ID!) { updateRole(id: $id, input: { name: \"Hacked\" }) { id name } }",
+            b.role.clone(),
+        ),
+        (
+            "deleteRole",
+            "mutation($id: ID!) { deleteRole(id: $id) }",
+            b.role.clone(),
+        ),
+        (
+            "createRole",
+            "mutation($id: ID!) { createRole(input: { companyId: $id, name: \"planted\", permissions: [\"company.read\"] }) { id } }",
+            w.b.clone(),
+        ),
+        (
+            "visibilityGroups",
+            "query($id: ID!) { visibilityGroups(companyId: $id) { id name departments } }",
+            w.b.clone(),
+        ),
+        (
+            "updateVisibilityGroup",
+            "mutation($id: ID!) { updateVisibilityGroup(id: $id, input: { name: \"Hacked\" }) { id name } }",
+            b.group.clone(),
+        ),
+        (
+            "deleteVisibilityGroup",
+            "mutation($id: ID!) { deleteVisibilityGroup(id: $id) }",
+            b.group.clone(),
+        ),
+        (
+            "createVisibilityGroup",
+            "mutation($id: ID!) { createVisibilityGroup(input: { companyId: $id, name: \"planted\", departments: [\"X\"] }) { id } }",
+            w.b.clone(),
+        ),
+        (
+            "createUser",
+            "mutation($id: ID!, $role: ID!) { createUser(input: { email: \"planted@b.example\", name: \"planted\", roleId: $role, companyId: $id }) { id } }",
+            w.b.clone(),
+        ),
+        (
+            "apiLog",
+            "query($id: ID!) { apiLog(id: $id) { id uri } }",
+            b.log.clone(),
+        ),
+    ];
+    let mut report = Report::default();
+    let outcome = |body: &Value, field: &str| -> String {
+        match body["errors"][0]["extensions"]["code"].as_str() {
+            Some(c) => c.to_string(),
+            None if body["data"][field].is_null() => "null".into(),
+            None => format!("data {}", body["data"][field]),
+        }
+    };
+    for (label, token) in &callers {
+        for (field, doc, id) in &probes {
+            let real = app.gql(Some(token), doc, json!({ "id": id })).await;
+            let control = app
+                .gql(
+                    Some(token),
+                    doc,
+                    json!({ "id": Uuid::now_v7().to_string() }),
+                )
+                .await;
+            let text = real.to_string();
+            let leaked: Vec<&&str> = B_SECRETS.iter().filter(|s| text.contains(**s)).collect();
+            let (got, want) = (outcome(&real, field), outcome(&control, field));
+            // Lists of B's company may answer an empty list instead of an error.
+            let empty_list = real["data"][field].as_array().is_some_and(|a| a.is_empty());
+            // FORBIDDEN is accepted only where an id that exists nowhere gets it too: a caller
+            // lacking the permission, or a company user naming any other company — it tells
+            // nothing about B.
+            let ok = leaked.is_empty()
+                && !text.contains(&b.client_id)
+                && (matches!(got.as_str(), "NOT_FOUND" | "null" | "FORBIDDEN") || empty_list)
+                && (got == want || empty_list);
+            report.check(
+                format!("{label:<18} {field}"),
+                &format!("NOT_FOUND|null like random ({want})"),
+                &format!("{got} leaked={leaked:?}"),
+                ok,
+            );
+        }
+        // Filters naming B return nothing of B.
+        let logs = app
+            .gql(
+                Some(token),
+                "query($c: ID!) { apiLogs(filter: { companyId: $c }) { totalCount nodes { id } } \
+                 apiLogStats(filter: { companyId: $c }) { total } }",
+                json!({ "c": w.b }),
+            )
+            .await;
+        let none = logs["data"].is_null()
+            || (logs["data"]["apiLogs"]["totalCount"] == 0
+                && logs["data"]["apiLogStats"]["total"] == 0);
+        report.check(
+            format!("{label:<18} apiLogs/apiLogStats filter companyId=B"),
+            "nothing",
+            &logs.to_string(),
+            none && !logs.to_string().contains(&b.log),
+        );
+        let users = app
+            .gql(
+                Some(token),
+                "query($c: ID!) { users(companyId: $c) { nodes { email } } }",
+                json!({ "c": w.b }),
+            )
+            .await;
+        report.check(
+            format!("{label:<18} users(companyId: B)"),
+            "nothing of B",
+            &users.to_string(),
+            !users.to_string().contains("secret-b-user"),
+        );
+    }
+    // REST: another reseller's admin asking for B by id.
+    let (status, ct, _, body) = raw(app
+        .client
+        .get(app.url(&format!("/api/v1/companies/{}", w.b)))
+        .bearer_auth(&callers[2].1))
+    .await;
+    report.check(
+        "R2 admin session GET /api/v1/companies/{B}".into(),
+        "404 problem",
+        &format!("{status} {ct} {body}"),
+        status == 404 && ct == "application/problem+json" && body.get("name").is_none(),
+    );
+    report.finish("cross-tenant ids");
+
+    // Nothing of B's changed: its token, key and credential work, its objects are intact, and
+    // nothing was planted.
+    let (status, ..) = raw(app
+        .client
+        .get(app.url("/api/v1/company"))
+        .bearer_auth(&b.key))
+    .await;
+    assert_eq!(status, 200, "B's key still works");
+    let me = app
+        .gql_ok(Some(&b.pat), "{ me { name active } }", json!({}))
+        .await;
+    assert_eq!(me["me"], json!({ "name": "Secret B user", "active": true }));
+    let d = app
+        .gql_ok(
+            Some(&w.super_admin),
+            "query($c: ID!) { company(id: $c) { name features { flag enabled } } \
+             apiKeys(companyId: $c) { name } apiCredentials(companyId: $c) { name } \
+             roles(companyId: $c) { name } visibilityGroups(companyId: $c) { name departments } \
+             users(companyId: $c) { totalCount } }",
+            json!({ "c": w.b }),
+        )
+        .await;
+    assert_eq!(d["company"]["name"], "B", "{d:#}");
+    assert!(
+        d["company"]["features"].to_string().contains("true"),
+        "{d:#}"
+    );
+    assert_eq!(d["apiKeys"], json!([{ "name": "Secret B key" }]), "{d:#}");
+    assert_eq!(
+        d["apiCredentials"],
+        json!([{ "name": "Secret B cred" }]),
+        "{d:#}"
+    );
+    assert_eq!(
+        d["visibilityGroups"],
+        json!([{ "name": "Secret B group", "departments": ["BDept"] }])
+    );
+    let custom: Vec<&Value> = d["roles"]
+        .as_array()
+        .expect("roles")
+        .iter()
+        .filter(|r| {
+            r["name"]
+                .as_str()
+                .is_some_and(|n| !n.starts_with("Company "))
+        })
+        .collect();
+    assert_eq!(custom, [&json!({ "name": "Secret B role" })], "{d:#}");
+    assert_eq!(d["users"]["totalCount"], 1, "{d:#}");
+    let resp = app
+        .client
+        .post(app.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", b.client_id.as_str()),
+        ])
+        .send()
+        .await
+        .expect("token");
+    // Without its secret the client cannot get a token, but it still exists (invalid_client is
+    // about the secret, not a revoked client: checked through introspection of its row).
+    assert_eq!(resp.status().as_u16(), 401);
+    let cred = app
+        .gql_ok(
+            Some(&w.super_admin),
+            "query($id: ID!) { apiCredential(id: $id) { name revokedAt } }",
+            json!({ "id": b.cred_id }),
+        )
+        .await;
+    assert_eq!(cred["apiCredential"]["revokedAt"], Value::Null, "{cred:#}");
+}
+db_test!(cross_tenant_ids);
