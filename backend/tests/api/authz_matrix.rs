@@ -1645,25 +1645,37 @@ async fn cross_tenant_ids(app: &TestApp) {
     };
     for (label, token) in &callers {
         for (field, doc, id) in &probes {
-            let real = app.gql(Some(token), doc, json!({ "id": id })).await;
+            let vars = |id: &str| {
+                if doc.contains("$role") {
+                    json!({ "id": id, "role": b.admin_role })
+                } else {
+                    json!({ "id": id })
+                }
+            };
+            let real = app.gql(Some(token), doc, vars(id)).await;
             let control = app
-                .gql(
-                    Some(token),
-                    doc,
-                    json!({ "id": Uuid::now_v7().to_string() }),
-                )
+                .gql(Some(token), doc, vars(&Uuid::now_v7().to_string()))
                 .await;
+            // A probe must reach the resolver: a malformed document would prove nothing.
+            assert!(
+                real["errors"][0]["extensions"]["code"].is_string() || real["errors"].is_null(),
+                "{field}: {real:#}"
+            );
             let text = real.to_string();
             let leaked: Vec<&&str> = B_SECRETS.iter().filter(|s| text.contains(**s)).collect();
             let (got, want) = (outcome(&real, field), outcome(&control, field));
             // Lists of B's company may answer an empty list instead of an error.
             let empty_list = real["data"][field].as_array().is_some_and(|a| a.is_empty());
-            // FORBIDDEN is accepted only where an id that exists nowhere gets it too: a caller
+            // FORBIDDEN (or VALIDATION) is accepted only where an id that exists nowhere gets it
+            // too: a caller
             // lacking the permission, or a company user naming any other company — it tells
             // nothing about B.
             let ok = leaked.is_empty()
                 && !text.contains(&b.client_id)
-                && (matches!(got.as_str(), "NOT_FOUND" | "null" | "FORBIDDEN") || empty_list)
+                && (matches!(
+                    got.as_str(),
+                    "NOT_FOUND" | "null" | "FORBIDDEN" | "VALIDATION"
+                ) || empty_list)
                 && (got == want || empty_list);
             report.check(
                 format!("{label:<18} {field}"),

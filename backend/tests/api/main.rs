@@ -6,6 +6,7 @@ mod helpers;
 
 mod api_keys;
 mod authz_matrix;
+mod bad_input;
 mod cluster;
 mod contract;
 mod graphql_gate;
@@ -23,4 +24,5 @@ mod session;
 mod spa;
 mod spa_operations;
 mod tenancy;
+mod token_attacks;
 mod users;
