@@ -584,7 +584,9 @@ async fn rest_matrix(app: &TestApp) {
         }
         let mut who = base.clone();
         who.extend(custom_cache[&p].iter().cloned());
-        if !key_cache.contains_key(&(op.endpoint, op.action)) {
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            key_cache.entry((op.endpoint, op.action))
+        {
             let exact: BTreeSet<_> = [(op.endpoint, op.action)].into();
             let mut lacking = every_grant.clone();
             lacking.remove(&(op.endpoint, op.action));
@@ -600,7 +602,7 @@ async fn rest_matrix(app: &TestApp) {
                     grants,
                 });
             }
-            key_cache.insert((op.endpoint, op.action), keys);
+            slot.insert(keys);
         }
         who.extend(key_cache[&(op.endpoint, op.action)].iter().cloned());
         per_op.push((op.clone(), who));
@@ -1206,7 +1208,7 @@ async fn graphql_matrix(app: &TestApp) {
             let mut who: Vec<Who> = base.clone();
             who.extend(outsiders.iter().cloned());
             if let All(list) = f.needs {
-                if let Some((_, e)) = exact.get(&list.to_vec()) {
+                if let Some((_, e)) = exact.get(list) {
                     who.extend(e.iter().cloned());
                 }
                 for p in list {
