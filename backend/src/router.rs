@@ -29,7 +29,9 @@ pub fn build(state: AppState) -> Router {
         .route("/oauth/token", post(oauth::token::token))
         .route("/oauth/revoke", post(oauth::revoke::revoke))
         .route("/oauth/introspect", post(oauth::introspect::introspect))
-        .layer(DefaultBodyLimit::max(oauth::BODY_LIMIT));
+        .layer(DefaultBodyLimit::max(oauth::BODY_LIMIT))
+        // A body over the limit is a 413 problem, not axum's plain text.
+        .layer(middleware::map_response(rest::problem::ensure_json_error));
     let oauth_routes = crate::cors::apply(oauth_routes, &cors);
 
     let router = Router::new()

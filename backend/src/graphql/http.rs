@@ -3,15 +3,16 @@
 use std::net::SocketAddr;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLResponse;
 use axum::{
-    extract::{ConnectInfo, State},
+    extract::{ConnectInfo, Request, State},
     http::{HeaderMap, header},
     response::{Html, IntoResponse, Response},
 };
 
 use crate::auth::bearer;
 use crate::graphql::context::{Auth, ClientIp};
+use crate::graphql::input_guard;
 use crate::graphql::third_party;
 use crate::logs::{Decision, Identity};
 use crate::rest::problem::{Problem, ProblemKind};
@@ -22,11 +23,18 @@ use crate::token::{self, TokenKind};
 pub async fn execute(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    req: GraphQLRequest,
+    request: Request,
 ) -> Response {
+    let headers = request.headers().clone();
+    let req = match input_guard::read(request).await {
+        Ok(r) => r,
+        Err(resp) => return resp,
+    };
+    if let Some(e) = input_guard::nul_bytes(&req) {
+        let errors = vec![e.into_server_error(async_graphql::Pos::default())];
+        return GraphQLResponse::from(async_graphql::Response::from_errors(errors)).into_response();
+    }
     let auth = authenticate(&state, &headers).await;
-    let req = req.into_inner();
     let ip = ClientIp::resolve(&state.app, peer.ip(), &headers);
     // Requests made with a personal access token (scripts) are logged with the gate's verdict
     // (`logs::capture` logs the /graphql requests that carry a `Decision`); sessions are not.

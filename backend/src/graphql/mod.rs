@@ -10,6 +10,7 @@ pub mod context;
 mod credentials;
 pub mod error;
 pub mod http;
+pub mod input_guard;
 mod objects;
 mod pagination;
 mod session;

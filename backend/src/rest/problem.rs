@@ -398,6 +398,22 @@ pub async fn ensure_problem(resp: Response) -> Response {
     out
 }
 
+/// Like [`ensure_problem`], for routes whose own errors are JSON of another shape (OAuth's
+/// RFC 6749 errors): only the error responses that are not JSON at all (axum's body-limit and
+/// extractor rejections, in plain text) become problems, so that a client of these routes, too,
+/// never has to parse text.
+pub async fn ensure_json_error(resp: Response) -> Response {
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if is_json {
+        return resp;
+    }
+    ensure_problem(resp).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

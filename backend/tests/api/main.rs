@@ -6,6 +6,8 @@ mod helpers;
 
 mod api_keys;
 mod audit_log;
+mod authz_matrix;
+mod bad_input;
 mod bench_suite;
 mod cluster;
 mod contract;
@@ -29,4 +31,5 @@ mod session;
 mod spa;
 mod spa_operations;
 mod tenancy;
+mod token_attacks;
 mod users;
