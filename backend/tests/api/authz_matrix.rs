@@ -890,6 +890,11 @@ const FIELDS: &[Field] = &[
         "{ apiLogStats { total } }",
         All(&[perm::API_LOGS_VIEW]),
     ),
+    q(
+        "auditLogs",
+        "{ auditLogs(first: 1) { totalCount } }",
+        All(&[perm::AUDIT_LOG_VIEW]),
+    ),
     m(
         "createReseller",
         "mutation($n: String!) { createReseller(input: { name: $n }) { id } }",
