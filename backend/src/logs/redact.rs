@@ -6,8 +6,9 @@
 //!   `access_token`, `refresh_token`, `key`, `client_assertion`, case-insensitive);
 //! - form bodies (`/oauth/*`) and query strings: the same names;
 //! - text that cannot be parsed (a body truncated while streaming, a GraphQL document with
-//!   inline arguments): the same names followed by `:` or `=` and a value, by a regular
-//!   expression (the structural redaction needs the whole body, which is not kept when large).
+//!   inline arguments, JSON nested deeper than the parser goes): the same names followed by `:`
+//!   or `=` and a value, by a regular expression, an object or array value replaced whole (the
+//!   structural redaction needs the whole body, which is not kept when large).
 
 use std::sync::LazyLock;
 
@@ -123,10 +124,70 @@ static TEXT_SECRET: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&pattern).expect("the secret pattern is a valid regular expression")
 });
 
-/// The textual fallback: `name: value` and `name=value` pairs of secret names redacted.
+/// A secret's name followed by `:` or `=` and the opening bracket of an object or array.
+static TEXT_SECRET_NESTED: LazyLock<Regex> = LazyLock::new(|| {
+    let names = SECRET_NAMES.join("|");
+    let pattern = format!(r#"(?i)\\?["']?\b(?:{names})\b\\?["']?\s*[:=]\s*[\[{{]"#);
+    #[allow(clippy::expect_used)]
+    Regex::new(&pattern).expect("the nested secret pattern is a valid regular expression")
+});
+
+/// Where the object or array opening at `open` ends (just past its closing bracket), or the end
+/// of the text when it is cut short. Brackets inside double-quoted strings do not count.
+/// Hand-written because no parser reads a JSON prefix; it only has to be safe, not exact: an
+/// unbalanced text makes it redact more, never less, than the value.
+fn nested_end(s: &str, open: usize) -> usize {
+    let bytes = s.as_bytes();
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, &b) in bytes.iter().enumerate().skip(open) {
+        if escaped {
+            escaped = false;
+        } else if b == b'\\' {
+            escaped = true;
+        } else if in_string {
+            in_string = b != b'"';
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return i + 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    s.len()
+}
+
+/// Objects and arrays held by a secret's name, replaced whole: the structural pass does this for
+/// complete JSON, and text cut short (or nested deeper than the JSON parser goes) must not keep
+/// them either.
+fn nested_values(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = 0;
+    while let Some(m) = TEXT_SECRET_NESTED.find_at(s, rest) {
+        let open = m.end() - 1;
+        out.push_str(&s[rest..open]);
+        // Quoted, as a string value: the pass for plain values below then leaves it as it is.
+        out.push('"');
+        out.push_str(MARK);
+        out.push('"');
+        rest = nested_end(s, open);
+    }
+    out.push_str(&s[rest..]);
+    out
+}
+
+/// The textual fallback: `name: value` and `name=value` pairs of secret names redacted, whole
+/// objects and arrays included.
 pub fn text(s: &str) -> String {
+    let s = nested_values(s);
     TEXT_SECRET
-        .replace_all(s, |c: &regex::Captures<'_>| {
+        .replace_all(&s, |c: &regex::Captures<'_>| {
             let value = &c[2];
             let quote = if value.starts_with("\\\"") {
                 "\\\""
@@ -253,6 +314,22 @@ mod tests {
     }
 
     #[test]
+    fn objects_and_arrays_under_secret_names_are_redacted_in_text() {
+        let cut =
+            r#"{"apiKey": ["k-1", {"x": "k-2"}], "n": 1, "password": {"old": "p-1", "new": "p-"#;
+        let out = text(cut);
+        assert_eq!(
+            out,
+            r#"{"apiKey": "[REDACTED]", "n": 1, "password": "[REDACTED]""#
+        );
+        let escaped = r#"{"query": "mutation { f(input: {\"token\": [\"t-1\"]}) }"}"#;
+        assert!(!text(escaped).contains("t-1"), "{}", text(escaped));
+        // Brackets inside strings do not end the value early.
+        let tricky = r#"{"secret": {"a": "]}", "b": "s-1"}, "ok": "kept"}"#;
+        assert_eq!(text(tricky), r#"{"secret": "[REDACTED]", "ok": "kept"}"#);
+    }
+
+    #[test]
     fn api_key_in_camel_case_is_a_secret() {
         // GraphQL names are camelCase: `apiKey` like `clientSecret`.
         let mut v = json!({ "input": { "apiKey": "k1", "APIKEY": "k2" } });
@@ -318,6 +395,19 @@ mod tests {
                     (plain(), inner.clone()),
                     (secret_name(), secret().prop_map(Value::String)),
                     (secret_name(), inner.clone()),
+                    // A secret name holding an object or array of secrets (redacted whole).
+                    (
+                        secret_name(),
+                        prop::collection::vec(secret().prop_map(Value::String), 1..3)
+                            .prop_map(Value::Array)
+                    ),
+                    (
+                        secret_name(),
+                        (plain(), secret()).prop_map(|(k, v)| Value::Object(Map::from_iter([(
+                            k,
+                            Value::String(v)
+                        )])))
+                    ),
                 ];
                 prop_oneof![
                     prop::collection::vec(inner, 0..5).prop_map(Value::Array),
