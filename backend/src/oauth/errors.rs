@@ -8,7 +8,8 @@ use serde_json::json;
 use crate::error::AppError;
 use crate::logs::{Decision, Identity};
 
-/// The registered error codes (RFC 6749 §5.2), plus `server_error` for our own failures.
+/// The registered error codes (RFC 6749 §5.2), plus `server_error` for our own failures and
+/// `temporarily_unavailable` (registered by RFC 6749 §4.1.2.1) while the database is away.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OAuthErrorCode {
     InvalidRequest,
@@ -18,6 +19,7 @@ pub enum OAuthErrorCode {
     UnsupportedGrantType,
     InvalidScope,
     ServerError,
+    TemporarilyUnavailable,
 }
 
 impl OAuthErrorCode {
@@ -30,6 +32,7 @@ impl OAuthErrorCode {
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidScope => "invalid_scope",
             Self::ServerError => "server_error",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
         }
     }
 
@@ -39,6 +42,8 @@ impl OAuthErrorCode {
             // 401 always is simpler for clients to handle.
             Self::InvalidClient => StatusCode::UNAUTHORIZED,
             Self::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            // Like REST's `unavailable` problem: the client should retry, not give up.
+            Self::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -76,6 +81,13 @@ impl OAuthError {
     }
 
     pub fn server_error(cause: anyhow::Error) -> Self {
+        if crate::db::outage::caused_by_outage(&cause) {
+            tracing::warn!(error = ?cause, "database unavailable in an OAuth endpoint");
+            return Self::new(
+                OAuthErrorCode::TemporarilyUnavailable,
+                "the service is temporarily unavailable; retry later",
+            );
+        }
         tracing::error!(error = ?cause, "internal error in an OAuth endpoint");
         Self::new(OAuthErrorCode::ServerError, "internal error")
     }
@@ -100,7 +112,7 @@ impl OAuthError {
             OAuthErrorCode::InvalidRequest
             | OAuthErrorCode::InvalidGrant
             | OAuthErrorCode::UnsupportedGrantType => "oauth",
-            OAuthErrorCode::ServerError => "error",
+            OAuthErrorCode::ServerError | OAuthErrorCode::TemporarilyUnavailable => "error",
         }
     }
 }
@@ -141,6 +153,12 @@ impl IntoResponse for OAuthError {
         });
         let mut resp = (self.code.status(), axum::Json(body)).into_response();
         no_store(&mut resp);
+        if self.code == OAuthErrorCode::TemporarilyUnavailable {
+            resp.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::db::outage::RETRY_AFTER_SECS),
+            );
+        }
         if self.basic && self.code == OAuthErrorCode::InvalidClient {
             resp.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

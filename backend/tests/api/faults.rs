@@ -105,6 +105,19 @@ async fn database_outage_is_503_then_recovers_without_losing_logs() {
         let w = world(app).await;
         let admin = app.admin_token().await;
         let endpoint = "/api/v1/employees";
+        let created = app
+            .gql(
+                Some(&w.session),
+                "mutation($c: ID!) { createApiCredential(input: { companyId: $c, name: \"faults\" }) { clientId clientSecret } }",
+                json!({ "c": w.a }),
+            )
+            .await;
+        let credential = &created["data"]["createApiCredential"];
+        let token_form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", credential["clientId"].as_str().expect("client id")),
+            ("client_secret", credential["clientSecret"].as_str().expect("secret")),
+        ];
         let mut answered = 0;
         for _ in 0..5 {
             let (status, _, body) = rest_get(app, &w.pat, endpoint).await;
@@ -160,6 +173,21 @@ async fn database_outage_is_503_then_recovers_without_losing_logs() {
             .gql(Some(&admin), "{ companies { totalCount } }", json!({}))
             .await;
         assert_eq!(error_code(&gql), "UNAVAILABLE", "{gql}");
+
+        // The OAuth token endpoint: RFC 6749's `temporarily_unavailable`, 503, Retry-After.
+        let resp = app
+            .client
+            .post(app.url("/oauth/token"))
+            .form(&token_form)
+            .timeout(Duration::from_secs(20))
+            .send()
+            .await
+            .expect("the server answers");
+        let (status, retry) = (resp.status(), resp.headers().get("retry-after").cloned());
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert_eq!(body["error"], "temporarily_unavailable", "{body}");
+        assert_eq!(retry.as_ref().map(|v| v.as_bytes()), Some(&b"5"[..]));
         assert_eq!(gql["errors"][0]["extensions"]["retryAfter"], 5, "{gql}");
 
         // Keep the database away long enough for the log writer to fail on it and back off.
