@@ -49,8 +49,14 @@ test("a company admin creates a role, a visibility group and a user with both", 
   await userRow.getByRole("button", { name: "Edit" }).click();
   const edit = page.getByRole("dialog", { name: `Edit ${email}` });
   await edit.getByRole("checkbox", { name: new RegExp(groupName) }).check();
+  // The list is fetched again after a save; until it arrives its rows are the old ones (a busy
+  // machine made the next Edit open on them), so the test waits for the new list.
+  const refreshed = page.waitForResponse(
+    (r) => r.url().endsWith("/graphql") && (r.request().postData() ?? "").includes("query Users("),
+  );
   await edit.getByRole("button", { name: "Save" }).click();
   await expect(edit).toHaveCount(0);
+  await refreshed;
   await userRow.getByRole("button", { name: "Edit" }).click();
   await expect(edit.getByRole("checkbox", { name: new RegExp(groupName) })).toBeChecked();
   await edit.getByRole("button", { name: "Deactivate user" }).click();
