@@ -23,8 +23,6 @@
 
 use std::collections::HashMap;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Order,
@@ -336,16 +334,11 @@ impl LogCursor {
     }
 
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+        crate::service::pagination::encode_cursor(self)
     }
 
     pub fn decode(s: &str) -> AppResult<Self> {
-        let invalid = || AppError::validation("after", "after is not a valid cursor");
-        if s.len() > 512 {
-            return Err(invalid());
-        }
-        let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| invalid())?;
-        serde_json::from_slice(&bytes).map_err(|_| invalid())
+        crate::service::pagination::decode_cursor(s, 512)
     }
 }
 

@@ -9,6 +9,7 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select,
 };
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -53,18 +54,30 @@ pub struct NameCursor {
 
 impl NameCursor {
     pub fn encode(&self) -> String {
-        // Serialising a String and a Uuid cannot fail.
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+        encode_cursor(self)
     }
 
     pub fn decode(s: &str) -> AppResult<Self> {
-        let invalid = || AppError::validation("after", "after is not a valid cursor");
-        if s.len() > 2048 {
-            return Err(invalid());
-        }
-        let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| invalid())?;
-        serde_json::from_slice(&bytes).map_err(|_| invalid())
+        decode_cursor(s, 2048)
     }
+}
+
+/// A keyset position as the opaque `after` string clients pass back: its JSON, base64url. One
+/// codec for every list, so every cursor is refused the same way.
+pub fn encode_cursor<T: Serialize>(position: &T) -> String {
+    // Serialising plain fields (strings, ids, times) cannot fail.
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(position).unwrap_or_default())
+}
+
+/// Reads back what [`encode_cursor`] wrote; anything else (or longer than `max_len`) is a
+/// VALIDATION error on `after` that does not repeat the input.
+pub fn decode_cursor<T: DeserializeOwned>(s: &str, max_len: usize) -> AppResult<T> {
+    let invalid = || AppError::validation("after", "after is not a valid cursor");
+    if s.len() > max_len {
+        return Err(invalid());
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| invalid())?;
+    serde_json::from_slice(&bytes).map_err(|_| invalid())
 }
 
 /// Validates a search string: trimmed, at most 200 characters; empty means no search. Case is
