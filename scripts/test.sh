@@ -74,6 +74,9 @@ drop_stale_test_databases
 
 step "rustfmt" cargo fmt --all -- --check
 step "clippy" cargo clippy --all-targets -- -D warnings
+# The load suite's server code (baseline route, seeder, counters) only exists with the `bench`
+# feature; lint it too, so it cannot rot between benchmark runs.
+step "clippy (bench feature)" cargo clippy -p backend --all-targets --features bench -- -D warnings
 # Dependencies: licences, banned sources and wildcard versions are checked offline (deny.toml).
 # Security advisories need the RustSec database, a GitHub repository: checked whenever it can be
 # fetched; when it cannot (no route to GitHub), the run says so loudly instead of passing silently.
