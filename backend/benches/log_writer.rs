@@ -78,6 +78,7 @@ async fn run_once(db: &DatabaseConnection, n: usize, batch_size: usize) -> f64 {
     let (sink, queue) = writer::channel(
         WriterConfig {
             capacity: n,
+            queue_wait: Duration::ZERO,
             batch_size,
             interval: Duration::from_millis(200),
         },

@@ -186,8 +186,10 @@ pub struct ServeArgs {
     #[arg(long, env = "PORTCULLIS_LOG_BODY_MAX_BYTES", default_value_t = DEFAULT_LOG_BODY_MAX_BYTES)]
     pub log_body_max_bytes: usize,
 
-    /// API log rows queued for the background writer; beyond, rows are dropped (and counted in
-    /// `portcullis_api_logs_dropped_total`) rather than slowing requests.
+    /// API log rows queued for the background writer. When the queue is full, a request waits
+    /// for room up to `--log-queue-wait-ms` (a flood slows to what the database can write,
+    /// instead of losing rows); beyond, its row is dropped and counted in
+    /// `portcullis_api_logs_dropped_total`.
     #[arg(
         long,
         env = "PORTCULLIS_LOG_CHANNEL_CAPACITY",
@@ -195,6 +197,11 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u32).range(1..)
     )]
     pub log_channel_capacity: u32,
+
+    /// Longest a request waits for room in a full API log queue, in milliseconds, before its row
+    /// is dropped (and counted). 0 never waits.
+    #[arg(long, env = "PORTCULLIS_LOG_QUEUE_WAIT_MS", default_value_t = 2_000)]
+    pub log_queue_wait_ms: u64,
 
     /// API log rows written per INSERT batch.
     #[arg(
@@ -245,6 +252,7 @@ impl ServeArgs {
             login: Default::default(),
             log_body_max_bytes: DEFAULT_LOG_BODY_MAX_BYTES,
             log_channel_capacity: 10_000,
+            log_queue_wait_ms: 2_000,
             log_batch_size: 500,
             log_batch_interval_ms: 200,
             log_retention_days: 30,

@@ -102,6 +102,7 @@ pub async fn start(
     let (log_sink, log_queue) = logs::writer::channel(
         WriterConfig {
             capacity: config.log_channel_capacity as usize,
+            queue_wait: Duration::from_millis(config.log_queue_wait_ms),
             batch_size: config.log_batch_size as usize,
             interval: Duration::from_millis(config.log_batch_interval_ms),
         },

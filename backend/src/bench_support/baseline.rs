@@ -1,6 +1,7 @@
 //! `GET /bench/baseline/employees`: the REST employees list (`rest::employees::list`, the very
 //! same handler) for the seeded baseline company, with no guard at all. The guarded
-//! `/api/v1/employees` is measured against it: the difference is the guards' cost.
+//! `/api/v1/employees` is measured against it: the difference is the guards' cost. A copy at
+//! [`UNLOGGED_PATH`] skips the request log too, to measure what logging costs.
 //!
 //! The outcome the handler needs ([`Guarded`]) is built once, from the company and the first
 //! API key the seeder gave it (the guarded API-key scenario uses the same kind of key, with the
@@ -27,8 +28,12 @@ use crate::rest::problem::{Problem, ProblemKind};
 use crate::service::api_keys::ApiKeyView;
 use crate::state::AppState;
 
-/// The route's path.
+/// The route's path. Logged like `/api/v1` (see `logs::capture`), so the guarded/baseline ratio
+/// is the guards' cost alone.
 pub const PATH: &str = "/bench/baseline/employees";
+/// The same baseline without the request log: the suite's measure of what logging a request
+/// costs (baseline / unlogged), reported beside the ratios.
+pub const UNLOGGED_PATH: &str = "/bench/baseline-unlogged/employees";
 
 #[derive(Clone)]
 struct Baseline {
@@ -41,10 +46,12 @@ pub(super) fn routes(state: &AppState) -> Router<AppState> {
         state: state.clone(),
         outcome: Arc::new(OnceCell::new()),
     };
-    Router::new().route(
-        PATH,
-        get(employees::list).route_layer(middleware::from_fn_with_state(baseline, inject)),
-    )
+    let handler = || {
+        get(employees::list).route_layer(middleware::from_fn_with_state(baseline.clone(), inject))
+    };
+    Router::new()
+        .route(PATH, handler())
+        .route(UNLOGGED_PATH, handler())
 }
 
 /// Hands the prepared outcome to the handler, without checking anything.

@@ -69,6 +69,7 @@ pub async fn run(args: WriterArgs) -> anyhow::Result<()> {
     let (sink, queue) = writer::channel(
         WriterConfig {
             capacity: args.rows.max(1),
+            queue_wait: Duration::ZERO,
             batch_size: args.batch_size.max(1),
             interval: Duration::from_millis(200),
         },

@@ -90,11 +90,13 @@ impl AuditLog {
             email: self.0.entry.actor_email.clone(),
         })
     }
-    /// How the actor authenticated: `session`, `personal_access_token` or `anonymous`.
+    /// How the actor authenticated: `session`, `personal_access_token`, `api_credential` (a Partner
+    /// API client revoking its own token) or `anonymous`.
     async fn actor_kind(&self) -> &str {
         &self.0.entry.actor_kind
     }
-    /// The machine credential that acted (a personal access token), if any.
+    /// The machine credential that acted (a personal access token or a Partner API credential), if
+    /// any.
     async fn credential_id(&self) -> Option<ID> {
         self.0.entry.credential_id.map(|id| ID(id.to_string()))
     }

@@ -56,7 +56,7 @@ impl SessionMutation {
     async fn logout(&self, ctx: &Context<'_>) -> GqlResult<bool> {
         let p = ctx.principal()?;
         if let Some(sid) = p.session_id {
-            crate::auth::session::revoke(&ctx.app().db, sid).await?;
+            crate::service::sessions::logout(ctx.app(), p, sid).await?;
         }
         Ok(true)
     }

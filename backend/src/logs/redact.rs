@@ -203,6 +203,20 @@ pub fn text(s: &str) -> String {
         .into_owned()
 }
 
+/// Any secret name, anywhere, in any case (a literal alternation: one fast scan).
+static ANY_SECRET_NAME: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+    #[allow(clippy::expect_used)]
+    regex::bytes::Regex::new(&format!("(?i){}", SECRET_NAMES.join("|")))
+        .expect("the secret names form a valid regular expression")
+});
+
+/// False only when neither the JSON pass nor the textual pass could find anything to redact:
+/// no secret name occurs as a substring (both passes need one), and no `\u` escape could spell
+/// one in a JSON key.
+fn may_hold_a_secret(bytes: &[u8]) -> bool {
+    ANY_SECRET_NAME.is_match(bytes) || bytes.windows(2).any(|w| w == b"\\u")
+}
+
 /// Whether a body of this content type is text worth keeping (JSON, forms, text, XML, GraphQL);
 /// no content type counts as text.
 pub fn is_textual(content_type: Option<&str>) -> bool {
@@ -223,6 +237,11 @@ pub fn body(content_type: Option<&str>, bytes: &[u8], complete: bool) -> String 
     let ct = content_type.unwrap_or("").to_ascii_lowercase();
     if ct.starts_with("application/x-www-form-urlencoded") {
         return form(&String::from_utf8_lossy(bytes));
+    }
+    if !may_hold_a_secret(bytes) {
+        // Nothing either pass below could redact: skip parsing and re-serialising (most
+        // responses, e.g. every employees list, are kept as they came, at a fraction of the cost).
+        return String::from_utf8_lossy(bytes).into_owned();
     }
     if complete && let Ok(mut v) = serde_json::from_slice::<Value>(bytes) {
         json(&mut v);
@@ -327,6 +346,21 @@ mod tests {
         // Brackets inside strings do not end the value early.
         let tricky = r#"{"secret": {"a": "]}", "b": "s-1"}, "ok": "kept"}"#;
         assert_eq!(text(tricky), r#"{"secret": "[REDACTED]", "ok": "kept"}"#);
+    }
+
+    #[test]
+    fn bodies_without_secret_names_are_kept_as_they_came() {
+        let plain = br#"{ "data": [{"first_name": "Ada", "department": "R&D"}], "next": null }"#;
+        let kept = body(Some("application/json"), plain, true);
+        assert_eq!(kept.as_bytes(), plain);
+        // A name spelled with a JSON escape still goes through the structural pass.
+        let escaped = br#"{"p\u0061ssword": "hunter2", "n": 1}"#;
+        let out = body(Some("application/json"), escaped, true);
+        assert!(!out.contains("hunter2"), "{out}");
+        // Any case of any name, anywhere, takes the full passes.
+        let shouting = br#"{"ACCESS_TOKEN": "abc123", "n": 1}"#;
+        let out = body(Some("application/json"), shouting, true);
+        assert!(!out.contains("abc123"), "{out}");
     }
 
     #[test]

@@ -60,8 +60,8 @@ impl ApiLogMetrics {
         );
         registry.register(
             "api_logs_dropped",
-            "API request log rows lost: the writer's queue was full, their batch failed twice \
-             (not an outage), or the database was still down at shutdown",
+            "API request log rows lost: the writer's queue stayed full for --log-queue-wait-ms, \
+             their batch failed twice (not an outage), or the database was still down at shutdown",
             self.dropped.clone(),
         );
         registry.register(
@@ -78,6 +78,8 @@ impl ApiLogMetrics {
 pub struct WriterConfig {
     /// Rows the channel holds (at least 1).
     pub capacity: usize,
+    /// Longest a request waits for room in a full channel before its row is dropped.
+    pub queue_wait: Duration,
     /// Rows written together (at least 1).
     pub batch_size: usize,
     /// Longest a row waits before its batch is written.
@@ -90,23 +92,68 @@ pub struct LogSink {
     tx: mpsc::Sender<api_log::Model>,
     batch_ready: Arc<Notify>,
     batch_size: usize,
+    queue_wait: Duration,
     metrics: ApiLogMetrics,
 }
 
 impl LogSink {
-    /// Queues a row, or counts it as dropped when the queue is full.
+    /// Queues a row now, or counts it as dropped when the queue is full (for tools; requests
+    /// take a [`Slot`] first, waiting for room).
     pub fn send(&self, row: api_log::Model) {
         match self.tx.try_send(row) {
-            Ok(()) => {
-                let queued = self.tx.max_capacity() - self.tx.capacity();
-                if queued >= self.batch_size {
-                    self.batch_ready.notify_one();
-                }
-            }
+            Ok(()) => self.queued(),
             Err(_) => {
                 self.metrics.dropped.inc();
             }
         }
+    }
+
+    /// Room for one row, taken before the row is built. When the queue is full this waits (up to
+    /// `queue_wait`) for the writer to make room: a flood of requests is slowed down to what the
+    /// database can write rather than losing its rows. `None` when no room came in time (the
+    /// row will be counted as dropped) or the writer is gone.
+    pub async fn slot(&self) -> Option<Slot> {
+        let permit = match self.tx.clone().try_reserve_owned() {
+            Ok(p) => p,
+            Err(mpsc::error::TrySendError::Full(tx)) if !self.queue_wait.is_zero() => {
+                tokio::time::timeout(self.queue_wait, tx.reserve_owned())
+                    .await
+                    .ok()?
+                    .ok()?
+            }
+            Err(_) => return None,
+        };
+        Some(Slot {
+            permit,
+            sink: self.clone(),
+        })
+    }
+
+    /// Counts a row that found no room.
+    pub fn dropped(&self) {
+        self.metrics.dropped.inc();
+    }
+
+    /// Wakes the writer once a batch is waiting.
+    fn queued(&self) {
+        let queued = self.tx.max_capacity() - self.tx.capacity();
+        if queued >= self.batch_size {
+            self.batch_ready.notify_one();
+        }
+    }
+}
+
+/// Room reserved in the queue for one row (see [`LogSink::slot`]); sending cannot fail.
+#[derive(Debug)]
+pub struct Slot {
+    permit: mpsc::OwnedPermit<api_log::Model>,
+    sink: LogSink,
+}
+
+impl Slot {
+    pub fn send(self, row: api_log::Model) {
+        self.permit.send(row);
+        self.sink.queued();
     }
 }
 
@@ -130,7 +177,7 @@ pub fn channel(config: WriterConfig, metrics: ApiLogMetrics) -> (LogSink, Queue)
     let config = WriterConfig {
         capacity: config.capacity.max(1),
         batch_size: config.batch_size.max(1),
-        interval: config.interval,
+        ..config
     };
     let (tx, rx) = mpsc::channel(config.capacity);
     let batch_ready = Arc::new(Notify::new());
@@ -139,6 +186,7 @@ pub fn channel(config: WriterConfig, metrics: ApiLogMetrics) -> (LogSink, Queue)
             tx,
             batch_ready: batch_ready.clone(),
             batch_size: config.batch_size,
+            queue_wait: config.queue_wait,
             metrics: metrics.clone(),
         },
         Queue {
@@ -317,6 +365,10 @@ async fn write(
     }
 }
 
+/// Inserts a batch, skipping rows already there. A batch whose commit reached the database but
+/// whose answer was lost (the connection broke after COMMIT) is retried like any outage; the
+/// rows' ids are made when the request is logged, so the retry finds them and writes nothing
+/// twice, where a plain INSERT would fail on the primary key and count them as dropped.
 async fn insert(db: &DatabaseConnection, rows: &[api_log::Model]) -> Result<(), DbErr> {
     let models = rows
         .iter()
@@ -324,6 +376,7 @@ async fn insert(db: &DatabaseConnection, rows: &[api_log::Model]) -> Result<(), 
         .map(api_log::ActiveModel::from)
         .collect::<Vec<_>>();
     api_log::Entity::insert_many(models)
+        .on_conflict_do_nothing_on([api_log::Column::Id])
         .exec_without_returning(db)
         .await
         .map(|_| ())
@@ -333,4 +386,57 @@ fn give_up(metrics: &ApiLogMetrics, n: u64, why: &str) {
     metrics.batch_failures.inc();
     metrics.dropped.inc_by(n);
     tracing::error!(error = %why, rows = n, "could not write API log rows; dropped");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{Database, PaginatorTrait};
+    use time::OffsetDateTime;
+    use uuid::Uuid;
+
+    fn row() -> api_log::Model {
+        api_log::Model {
+            id: Uuid::now_v7(),
+            time: OffsetDateTime::now_utc(),
+            method: "GET".into(),
+            uri: "/api/v1/employees".into(),
+            endpoint: "/api/v1/employees".into(),
+            status_code: 200,
+            response_time_us: 10,
+            request_ip: None,
+            request_headers: serde_json::json!({}),
+            response_headers: serde_json::json!({}),
+            request_body: None,
+            response_body: None,
+            exception: None,
+            decision: "allowed".into(),
+            denied_by: None,
+            company_id: None,
+            user_id: None,
+            credential_kind: None,
+            credential_id: None,
+        }
+    }
+
+    /// The retry of a batch whose COMMIT landed but whose answer was lost must neither fail
+    /// (and count the rows as dropped) nor write them twice.
+    #[tokio::test]
+    async fn a_batch_written_again_is_neither_an_error_nor_a_duplicate() {
+        // One connection: each connection to `:memory:` is a database of its own.
+        let mut opts = sea_orm::ConnectOptions::new("sqlite::memory:");
+        opts.max_connections(1).min_connections(1);
+        let db = Database::connect(opts).await.expect("sqlite");
+        Migrator::up(&db, None).await.expect("migrations");
+        let batch = vec![row(), row(), row()];
+        insert(&db, &batch).await.expect("first write");
+        let mut again = batch.clone();
+        again.push(row());
+        insert(&db, &again)
+            .await
+            .expect("the retry, with one new row");
+        let n = api_log::Entity::find().count(&db).await.expect("count");
+        assert_eq!(n, 4);
+    }
 }

@@ -8,17 +8,21 @@
 //! not its own, and cannot affect them.
 
 use axum::body::Bytes;
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use time::OffsetDateTime;
 
 use crate::entity::revoked_access_token;
-use crate::logs::Identity;
+use crate::error::AppError;
+use crate::logs::{Identity, client_ip};
 use crate::oauth::errors::{OAuthError, decided, no_store};
 use crate::oauth::token::decode_claims;
 use crate::oauth::{ClientCredentials, Form};
+use crate::service::audit;
 use crate::state::{App, AppState};
 
 async fn handle(
@@ -39,14 +43,32 @@ async fn handle(
         && claims.client_id == cred.client_id
         && let Ok(expires_at) = OffsetDateTime::from_unix_timestamp(claims.exp)
     {
-        revoked_access_token::Entity::insert(revoked_access_token::ActiveModel {
-            jti: sea_orm::ActiveValue::Set(claims.jti),
+        // The revocation and its audit row commit together.
+        let txn = app.db.begin().await.map_err(AppError::from)?;
+        let inserted = revoked_access_token::Entity::insert(revoked_access_token::ActiveModel {
+            jti: sea_orm::ActiveValue::Set(claims.jti.clone()),
             expires_at: sea_orm::ActiveValue::Set(expires_at),
         })
         .on_conflict_do_nothing_on([revoked_access_token::Column::Jti])
-        .exec(&app.db)
+        .exec(&txn)
         .await
-        .map_err(crate::error::AppError::from)?;
+        .map_err(AppError::from)?;
+        // Revoking a token twice changes nothing the second time: one audit row.
+        if matches!(inserted, sea_orm::TryInsertResult::Inserted(_)) {
+            audit::record(
+                &txn,
+                audit::Actor::api_credential(cred.id),
+                audit::Event::new("api_credential.token_revoke", "api_credential", cred.id)
+                    .company(cred.company_id)
+                    .changes(serde_json::json!({
+                        "jti": claims.jti,
+                        "expiresAt": audit::rfc3339(expires_at),
+                    })),
+            )
+            .await
+            .map_err(OAuthError::from)?;
+        }
+        txn.commit().await.map_err(AppError::from)?;
         // The token may be in the verification cache: make every cached entry stale now.
         app.invalidator.invalidate();
         // Entries for tokens that have expired since protect nothing: drop them.
@@ -54,7 +76,7 @@ async fn handle(
             .filter(revoked_access_token::Column::ExpiresAt.lt(OffsetDateTime::now_utc()))
             .exec(&app.db)
             .await
-            .map_err(crate::error::AppError::from)?;
+            .map_err(AppError::from)?;
     }
     let mut resp = StatusCode::OK.into_response();
     no_store(&mut resp);
@@ -62,8 +84,15 @@ async fn handle(
 }
 
 /// `POST /oauth/revoke`.
-pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn revoke(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let mut client = None;
-    let result = handle(&state.app, &headers, &body, &mut client).await;
+    // The audit row names the client's address, resolved like the API logs'.
+    let ip = client_ip::resolve(Some(peer.ip()), &headers, &state.app.config.trusted_proxies);
+    let result = audit::with_client_ip(ip, handle(&state.app, &headers, &body, &mut client)).await;
     decided(result, client)
 }

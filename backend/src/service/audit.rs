@@ -51,7 +51,7 @@ fn client_ip() -> Option<IpAddr> {
 pub struct Actor {
     pub user_id: Option<Uuid>,
     pub email: Option<String>,
-    /// `session`, `personal_access_token` or `anonymous`.
+    /// `session`, `personal_access_token`, `api_credential` or `anonymous`.
     pub kind: &'static str,
     pub credential_id: Option<Uuid>,
 }
@@ -64,6 +64,18 @@ impl Actor {
             email: None,
             kind: "anonymous",
             credential_id: None,
+        }
+    }
+}
+
+impl Actor {
+    /// A Partner API client acting with its own client credentials (`/oauth/revoke`).
+    pub fn api_credential(credential_id: Uuid) -> Self {
+        Self {
+            user_id: None,
+            email: None,
+            kind: "api_credential",
+            credential_id: Some(credential_id),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use time::OffsetDateTime;
 
 use crate::auth::{Principal, password, session};
@@ -142,6 +142,22 @@ impl LoginThrottle {
     fn record_success(&self, email: &str) {
         self.failures.invalidate(&format!("account:{email}"));
     }
+}
+
+/// Signs a session out: its token stops working at once, and the audit log says who left when.
+/// The revocation and its audit row commit together.
+pub async fn logout(app: &App, p: &Principal, session_id: uuid::Uuid) -> AppResult<()> {
+    let txn = app.db.begin().await?;
+    session::revoke(&txn, session_id).await?;
+    audit::record(
+        &txn,
+        audit::Actor::from(p),
+        audit::Event::new("session.logout", "user", p.user.id)
+            .tenant(p.user.company_id, p.user.reseller_id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Verifies the credentials and starts a session. Unknown e-mail, wrong password and deactivated

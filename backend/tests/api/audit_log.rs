@@ -270,6 +270,16 @@ async fn every_change_is_audited_once_without_secrets(app: &TestApp) {
     assert_eq!(row.actor_kind, "anonymous");
     assert_eq!(row.changes, json!({ "email": "boss@a.example" }));
     assert!(row.company_id.is_some());
+    app.gql_ok(Some(&boss), "mutation { logout }", json!({}))
+        .await;
+    let row = t
+        .one(app, "session.logout", Some("boss@a.example"), &user)
+        .await;
+    assert_eq!(row.actor_kind, "session");
+    assert_eq!(
+        row.company_id.map(|c| c.to_string()),
+        company.as_str().map(String::from)
+    );
 
     // Personal access tokens (also the Global Settings → API Management tokens), and a change
     // made with one: the token is the acting credential.
@@ -376,7 +386,7 @@ async fn every_change_is_audited_once_without_secrets(app: &TestApp) {
     let created = app
         .gql_ok(
             Some(&sa),
-            "mutation($c: ID!) { createApiCredential(input: { companyId: $c, name: \"erp\" }) { clientSecret credential { id } } }",
+            "mutation($c: ID!) { createApiCredential(input: { companyId: $c, name: \"erp\" }) { clientId clientSecret credential { id } } }",
             json!({ "c": company }),
         )
         .await["createApiCredential"]
@@ -409,6 +419,51 @@ async fn every_change_is_audited_once_without_secrets(app: &TestApp) {
     assert_eq!(
         row.changes["permissions"]["after"],
         json!(["employees.read"])
+    );
+    // The client revokes one of its own access tokens (RFC 7009): audited once, as the client.
+    let client_id = created["clientId"].as_str().expect("client id");
+    let client_secret = regenerated["regenerateApiCredentialSecret"]["clientSecret"]
+        .as_str()
+        .expect("secret");
+    let issued: Value = app
+        .client
+        .post(app.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id),
+            ("client_secret", client_secret),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let access = issued["access_token"].as_str().expect("access token");
+    secrets.push(access.into());
+    t.skip(app).await;
+    for _ in 0..2 {
+        let resp = app
+            .client
+            .post(app.url("/oauth/revoke"))
+            .basic_auth(client_id, Some(client_secret))
+            .form(&[("token", access)])
+            .send()
+            .await
+            .expect("revoke");
+        assert_eq!(resp.status(), 200);
+    }
+    let row = t.one(app, "api_credential.token_revoke", None, &cred).await;
+    assert_eq!(row.actor_kind, "api_credential");
+    assert_eq!(row.actor_user_id, None);
+    assert_eq!(
+        row.credential_id.map(|c| c.to_string()),
+        cred.as_str().map(String::from)
+    );
+    assert!(row.changes["jti"].is_string(), "{row:#?}");
+    assert_eq!(
+        row.company_id.map(|c| c.to_string()),
+        company.as_str().map(String::from)
     );
     for _ in 0..2 {
         app.gql_ok(

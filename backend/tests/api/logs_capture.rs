@@ -8,7 +8,7 @@ use std::time::Duration;
 use backend::config::ServeArgs;
 use backend::entity::api_log;
 use reqwest::StatusCode;
-use sea_orm::{ConnectionTrait, Database, EntityTrait, PaginatorTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, Database, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -562,8 +562,10 @@ fn paused_writer(c: &mut ServeArgs) {
     c.log_channel_capacity = 1;
     c.log_batch_size = 1_000_000;
     c.log_batch_interval_ms = 3_600_000;
+    c.log_queue_wait_ms = 50;
 }
-/// With the writer's queue full, requests still succeed and the lost rows are counted.
+/// With the writer's queue full for longer than `--log-queue-wait-ms`, requests still succeed
+/// and the lost rows are counted.
 async fn a_full_queue_drops_and_counts(app: &TestApp) {
     for _ in 0..5 {
         let resp = app
@@ -596,6 +598,52 @@ async fn a_full_queue_drops_and_counts(app: &TestApp) {
     );
 }
 configured_test!(a_full_queue_drops_and_counts, paused_writer);
+
+fn tiny_queue(c: &mut ServeArgs) {
+    c.log_channel_capacity = 2;
+    c.log_batch_size = 2;
+    c.log_batch_interval_ms = 50;
+}
+/// A burst far larger than the queue loses nothing: requests wait for the writer to make room.
+async fn a_burst_over_the_queue_waits_instead_of_dropping(app: &TestApp) {
+    let n: u64 = 40;
+    let answers = futures::future::join_all(
+        (0..n).map(|_| app.client.get(app.url("/api/v1/openapi.json")).send()),
+    )
+    .await;
+    for a in answers {
+        assert_eq!(a.expect("request").status(), StatusCode::OK);
+    }
+    let mut written = 0;
+    for _ in 0..100 {
+        written = api_log::Entity::find()
+            .filter(api_log::Column::Endpoint.eq("/api/v1/openapi.json"))
+            .count(&app.state().app.db)
+            .await
+            .expect("count");
+        if written >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(written, n);
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "portcullis_api_logs_dropped_total 0"),
+        "{metrics}"
+    );
+}
+configured_test!(a_burst_over_the_queue_waits_instead_of_dropping, tiny_queue);
 
 fn slow_writer(c: &mut ServeArgs) {
     c.log_batch_size = 1_000_000;
