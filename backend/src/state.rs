@@ -43,6 +43,19 @@ pub struct App {
 }
 
 impl App {
+    /// The key of a company's view in `companies`.
+    pub fn company_key(company_id: uuid::Uuid) -> String {
+        company_id.to_string()
+    }
+
+    /// Caches a company view read with a credential's cold verification (`auth::one_read`), so
+    /// the REST guard's `load_company` that follows reads nothing. `epoch` must have been read
+    /// before the statement that produced the view, as for every epoch-cached entry.
+    pub fn remember_company(&self, epoch: u64, view: CompanyView) {
+        let key = Self::company_key(view.company.id);
+        self.companies.insert(key, epoch, Arc::new(view), None);
+    }
+
     pub fn session_ttl(&self) -> time::Duration {
         time::Duration::seconds(self.config.session_ttl_secs.min(i64::MAX as u64) as i64)
     }

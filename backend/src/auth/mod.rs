@@ -3,6 +3,7 @@
 pub mod bearer;
 pub mod cache;
 pub mod last_used;
+pub mod one_read;
 pub mod password;
 pub mod principal;
 pub mod session;

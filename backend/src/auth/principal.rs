@@ -1,15 +1,21 @@
 //! The principal a request acts as: the user, their role's permissions, their tenant and their
 //! visibility groups. Loaded fresh for each request, so a role change or a deactivation applies
-//! at once to every session (and, later, every token) of the user.
+//! at once to every session (and, later, every token) of the user. One statement
+//! (`auth::one_read`), so a cold token costs one database read.
 
 use std::collections::BTreeSet;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
-use crate::entity::{company, role, role_permission, user};
+use crate::auth::one_read::{self, Sql};
+use crate::entity::{company, role, user};
 use crate::error::{AppError, AppResult};
-use crate::service::visibility_groups;
+use crate::service::companies::CompanyView;
+
+fn user_gone() -> AppError {
+    AppError::Unauthenticated("the user no longer exists".into())
+}
 
 /// Where a principal sits in the platform → reseller → company hierarchy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,34 +41,74 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// Loads an active user's principal. A deactivated or missing user cannot act.
+    /// Loads an active user's principal in one statement. A deactivated or missing user cannot
+    /// act.
     pub async fn load(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<Self> {
-        let unauthenticated = || AppError::Unauthenticated("the user no longer exists".into());
-        let mut user = user::Entity::find_by_id(user_id)
-            .one(db)
-            .await?
-            .ok_or_else(unauthenticated)?;
+        Ok(Self::load_with_company(db, user_id).await?.0)
+    }
+
+    /// [`Principal::load`], with the user's company view when the user is a company user (one
+    /// statement: see `auth::one_read`).
+    pub async fn load_with_company(
+        db: &impl ConnectionTrait,
+        user_id: Uuid,
+    ) -> AppResult<(Self, Option<CompanyView>)> {
+        let sql = Sql::of(db);
+        let stmt = sql.statement(
+            format!(
+                "SELECT {} FROM users u {} WHERE u.id = {}",
+                Self::columns(&sql),
+                Self::JOINS,
+                sql.param(1)
+            ),
+            vec![user_id.into()],
+        );
+        let row = one_read::one(db, stmt).await?.ok_or_else(user_gone)?;
+        Self::from_row(&row)
+    }
+
+    /// How a statement that has the user as `u` joins the rest of the principal (role `r`,
+    /// company `co`, reseller `rs`), for [`Principal::columns`].
+    pub(crate) const JOINS: &'static str = "LEFT JOIN roles r ON r.id = u.role_id \
+         LEFT JOIN companies co ON co.id = u.company_id \
+         LEFT JOIN resellers rs ON rs.id = co.reseller_id";
+
+    /// The select list of a principal (with [`Principal::JOINS`]): the user without the
+    /// password hash, the role, the company view, the role's permissions and the departments
+    /// of the user's visibility groups. Read back with [`Principal::from_row`].
+    pub(crate) fn columns(sql: &Sql) -> String {
+        format!(
+            "{}, {}, {}, {} AS p_permissions, {} AS p_groups",
+            Sql::columns::<user::Entity>("u", "u_", &["password_hash"]),
+            Sql::columns::<role::Entity>("r", "r_", &[]),
+            sql.company_columns(),
+            sql.json_array(
+                "rp.permission",
+                "role_permissions rp WHERE rp.role_id = u.role_id"
+            ),
+            sql.json_array(
+                &sql.json_col("g.departments"),
+                "user_visibility_groups ug JOIN visibility_groups g ON g.id = ug.group_id \
+                 WHERE ug.user_id = u.id"
+            ),
+        )
+    }
+
+    /// The principal of a row read with [`Principal::columns`], with the same refusals as ever:
+    /// a missing or deactivated user, a company user whose company is gone.
+    pub(crate) fn from_row(row: &QueryResult) -> AppResult<(Self, Option<CompanyView>)> {
+        let user = one_read::optional::<user::Model>(row, "u_")?.ok_or_else(user_gone)?;
         if !user.active {
             return Err(AppError::Unauthenticated("the user is deactivated".into()));
         }
-        user.password_hash = None;
-        let role = role::Entity::find_by_id(user.role_id)
-            .one(db)
-            .await?
+        let user_id = user.id;
+        let role = one_read::optional::<role::Model>(row, "r_")?
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("user {user_id} has no role")))?;
-        let permissions = role_permission::Entity::find()
-            .filter(role_permission::Column::RoleId.eq(role.id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|rp| rp.permission)
-            .collect();
+        let permissions: BTreeSet<String> = one_read::json_text(row, "p_permissions")?;
+        let company_row = one_read::optional::<company::Model>(row, "co_")?;
         let tenant = match (user.company_id, user.reseller_id) {
             (Some(company_id), _) => {
-                let company = company::Entity::find_by_id(company_id)
-                    .one(db)
-                    .await?
-                    .ok_or_else(unauthenticated)?;
+                let company = company_row.ok_or_else(user_gone)?;
                 Tenant::Company {
                     company_id,
                     reseller_id: company.reseller_id,
@@ -71,32 +117,33 @@ impl Principal {
             (None, Some(reseller_id)) => Tenant::Reseller { reseller_id },
             (None, None) => Tenant::Platform,
         };
-        let departments = Self::departments_of(db, user_id).await?;
-        Ok(Self {
-            user,
-            role,
-            permissions,
-            tenant,
-            departments,
-            session_id: None,
-            personal_token_id: None,
-        })
-    }
-
-    /// The union of the user's groups' departments; `None` when the user is in no group.
-    async fn departments_of(
-        db: &impl ConnectionTrait,
-        user_id: Uuid,
-    ) -> AppResult<Option<Vec<String>>> {
-        let groups = visibility_groups::of_user(db, user_id).await?;
-        if groups.is_empty() {
-            return Ok(None);
-        }
-        let departments: BTreeSet<String> = groups
-            .iter()
-            .flat_map(visibility_groups::departments)
-            .collect();
-        Ok(Some(departments.into_iter().collect()))
+        let company = match tenant {
+            Tenant::Company { .. } => one_read::company_view(row)?,
+            _ => None,
+        };
+        // Each group's departments as `visibility_groups::departments` reads them.
+        let groups: Vec<serde_json::Value> = one_read::json_text(row, "p_groups")?;
+        let departments = if groups.is_empty() {
+            None
+        } else {
+            let all: BTreeSet<String> = groups
+                .into_iter()
+                .flat_map(|d| serde_json::from_value::<Vec<String>>(d).unwrap_or_default())
+                .collect();
+            Some(all.into_iter().collect())
+        };
+        Ok((
+            Self {
+                user,
+                role,
+                permissions,
+                tenant,
+                departments,
+                session_id: None,
+                personal_token_id: None,
+            },
+            company,
+        ))
     }
 
     pub fn has(&self, permission: &str) -> bool {

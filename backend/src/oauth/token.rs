@@ -15,7 +15,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use jsonwebtoken::{Algorithm, Header, Validation};
-use sea_orm::EntityTrait;
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use shared::permissions as perm;
@@ -23,13 +23,16 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::last_used::CredentialKind;
-use crate::entity::{api_credential, revoked_access_token};
+use crate::auth::one_read::{self, Sql};
+use crate::entity::api_credential;
 use crate::error::{AppError, AppResult};
 use crate::logs::Identity;
 use crate::oauth::cache;
 use crate::oauth::errors::{OAuthError, OAuthErrorCode, decided, no_store};
 use crate::oauth::{ClientCredentials, Form};
 use crate::service::api_credentials;
+use crate::service::companies::CompanyView;
+use crate::service::roles;
 use crate::state::{App, AppState};
 
 /// Lifetime of an access token, in seconds (SPEC §3.2: one hour). Short, because a token cannot
@@ -198,20 +201,58 @@ pub async fn verify_access_token(app: &App, jwt: &str) -> AppResult<CredentialAc
             .touch(CredentialKind::ApiCredential, access.credential_id);
         return Ok(access);
     }
-    let access = verify_uncached(app, jwt).await?;
+    let access = verify_uncached(app, jwt, epoch).await?;
     app.oauth_keys.verified().insert(key, epoch, access.clone());
     Ok(access)
 }
 
-/// `verify_access_token` without the cache: signature, claims and the database.
-async fn verify_uncached(app: &App, jwt: &str) -> AppResult<CredentialAccess> {
+/// `verify_access_token` without the cache: signature and claims, then [`verify_claims`].
+/// `epoch` was read before, for the company view it caches on the way (see `auth::cache`).
+async fn verify_uncached(app: &App, jwt: &str, epoch: u64) -> AppResult<CredentialAccess> {
     let claims = decode_claims(app, jwt)?;
+    let (access, company) = verify_claims(&app.db, &claims).await?;
+    if let Some(company) = company {
+        app.remember_company(epoch, company);
+    }
+    app.last_used
+        .touch(CredentialKind::ApiCredential, access.credential_id);
+    Ok(access)
+}
+
+/// Checks decoded claims against the database in ONE statement (`auth::one_read`): the
+/// credential by client id with its role's permissions and its company view, and whether the
+/// `jti` is revoked. The credential must belong to the token's company, be unrevoked, and not
+/// have been regenerated or revoked after the token was issued (`tokens_not_before`).
+pub async fn verify_claims(
+    db: &impl ConnectionTrait,
+    claims: &AccessClaims,
+) -> AppResult<(CredentialAccess, Option<CompanyView>)> {
     let jti = Uuid::parse_str(&claims.jti).map_err(|_| invalid())?;
     let issued_ms = issued_at_ms(&jti).ok_or_else(invalid)?;
-    let cred = api_credentials::find_by_client_id(&app.db, &claims.client_id)
-        .await?
-        .filter(|c| c.company_id == claims.company_id)
-        .ok_or_else(invalid)?;
+    let sql = Sql::of(db);
+    let stmt = sql.statement(
+        format!(
+            "SELECT {}, {}, r.id AS role_found, {} AS c_permissions, \
+             (SELECT x.jti FROM revoked_access_tokens x WHERE x.jti = {}) AS revoked_jti \
+             FROM api_credentials c LEFT JOIN roles r ON r.id = c.role_id {} \
+             WHERE c.client_id = {} LIMIT 1",
+            Sql::columns::<api_credential::Entity>("c", "c_", &[]),
+            sql.company_columns(),
+            sql.json_array(
+                "rp.permission",
+                "role_permissions rp WHERE rp.role_id = c.role_id"
+            ),
+            sql.param(2),
+            one_read::company_joins("c"),
+            sql.param(1),
+        ),
+        vec![claims.client_id.as_str().into(), jti.to_string().into()],
+    );
+    let row = one_read::one(db, stmt).await?.ok_or_else(invalid)?;
+    let cred = api_credential::Model::from_query_result(&row, "c_")?;
+    if cred.company_id != claims.company_id {
+        return Err(invalid());
+    }
     if cred.revoked_at.is_some() {
         return Err(revoked());
     }
@@ -221,21 +262,24 @@ async fn verify_uncached(app: &App, jwt: &str) -> AppResult<CredentialAccess> {
     if issued_ms < not_before_ms || claims.iat < not_before.unix_timestamp() {
         return Err(revoked());
     }
-    if revoked_access_token::Entity::find_by_id(jti.to_string())
-        .one(&app.db)
-        .await?
-        .is_some()
-    {
+    let revoked_jti: Option<String> = row.try_get("", "revoked_jti")?;
+    if revoked_jti.is_some() {
         return Err(revoked());
     }
-    let granted = api_credentials::role_permissions(&app.db, &cred).await?;
+    // As `api_credentials::role_permissions`: a credential whose role is gone has none.
+    let role_found: Option<Uuid> = row.try_get("", "role_found")?;
+    if role_found.is_none() {
+        return Err(AppError::NotFound("role".into()));
+    }
+    let mut granted: Vec<String> = one_read::json_text(&row, "c_permissions")?;
+    roles::sort_by_catalogue(&mut granted);
     let wanted: BTreeSet<&str> = claims.scope.split(' ').collect();
     let scopes = granted
         .into_iter()
         .filter(|g| wanted.contains(g.as_str()))
         .collect();
-    app.last_used.touch(CredentialKind::ApiCredential, cred.id);
-    Ok(CredentialAccess {
+    let company = one_read::company_view(&row)?;
+    let access = CredentialAccess {
         credential_id: cred.id,
         client_id: cred.client_id,
         company_id: cred.company_id,
@@ -244,7 +288,8 @@ async fn verify_uncached(app: &App, jwt: &str) -> AppResult<CredentialAccess> {
         jti,
         issued_at: OffsetDateTime::from_unix_timestamp(claims.iat).map_err(|_| invalid())?,
         expires_at: OffsetDateTime::from_unix_timestamp(claims.exp).map_err(|_| invalid())?,
-    })
+    };
+    Ok((access, company))
 }
 
 /// The scope to grant: all of the role's permissions when none is requested, else the requested

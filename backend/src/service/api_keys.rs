@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, TransactionTrait,
 };
 use shared::api::{self, ApiAction, ApiEndpoint, ApiGrant};
 use shared::permissions as perm;
@@ -22,9 +22,11 @@ use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::auth::last_used::CredentialKind;
+use crate::auth::one_read::{self, Sql};
 use crate::entity::{api_key, api_key_grant};
 use crate::error::{AppError, AppResult, on_unique_violation};
-use crate::service::{audit, companies, usage};
+use crate::service::companies::{self, CompanyView};
+use crate::service::{audit, usage};
 use crate::state::App;
 use crate::token::{self, ParsedToken, TokenKind};
 
@@ -391,30 +393,48 @@ fn grants_summary(grants: &[ApiGrant]) -> String {
         .join(" ")
 }
 
-/// Authenticates a parsed `key_` secret: the current key, or the previous one while its
-/// rotation grace lasts. Hot path: a cache hit by the key's hash, no database read; a miss is
-/// one indexed read by public id, a constant-time hash comparison and the grants, then cached.
-pub async fn authenticate(app: &App, parsed: &ParsedToken<'_>) -> AppResult<Arc<ApiKeyView>> {
+/// What a cold verification of an API key established.
+pub struct VerifiedKey {
+    pub view: ApiKeyView,
+    /// Until when the secret is accepted: `Some` for a previous key in its rotation grace.
+    pub valid_until: Option<OffsetDateTime>,
+    /// The key's company view, for the REST guard.
+    pub company: Option<CompanyView>,
+}
+
+/// Verifies a parsed `key_` secret against the database in ONE statement (`auth::one_read`):
+/// the key by its current or previous public id, with its grants and its company view; then a
+/// constant-time hash comparison (the previous secret only while its grace lasts).
+pub async fn verify_cold(
+    db: &impl ConnectionTrait,
+    parsed: &ParsedToken<'_>,
+) -> AppResult<VerifiedKey> {
     let invalid = || AppError::Unauthenticated("the API key is invalid or has been revoked".into());
     if parsed.kind != TokenKind::ApiKey {
         return Err(invalid());
     }
-    let hash = parsed.hash();
-    // Read before the database, so a change committed meanwhile leaves a stale entry.
-    let epoch = app.invalidator.current();
-    if let Some(view) = app.api_keys.get(&hash, epoch) {
-        app.last_used.touch(CredentialKind::ApiKey, view.key.id);
-        return Ok(view);
-    }
-    let key = api_key::Entity::find()
-        .filter(
-            Condition::any()
-                .add(api_key::Column::PublicId.eq(parsed.public_id))
-                .add(api_key::Column::PreviousPublicId.eq(parsed.public_id)),
-        )
-        .one(&app.db)
-        .await?
-        .ok_or_else(invalid)?;
+    let sql = Sql::of(db);
+    let grants = sql.json_array(
+        &sql.tuple(&[
+            "g.endpoint",
+            &sql.json_col("g.actions"),
+            &sql.json_col("g.fields"),
+        ]),
+        "api_key_grants g WHERE g.api_key_id = k.id",
+    );
+    let stmt = sql.statement(
+        format!(
+            "SELECT {}, {}, {grants} AS k_grants FROM api_keys k {} \
+             WHERE k.public_id = {p} OR k.previous_public_id = {p} LIMIT 1",
+            Sql::columns::<api_key::Entity>("k", "k_", &[]),
+            sql.company_columns(),
+            one_read::company_joins("k"),
+            p = sql.param(1)
+        ),
+        vec![parsed.public_id.into()],
+    );
+    let row = one_read::one(db, stmt).await?.ok_or_else(invalid)?;
+    let key = api_key::Model::from_query_result(&row, "k_")?;
     let now = OffsetDateTime::now_utc();
     let (ok, valid_until) = if key.public_id == parsed.public_id {
         (parsed.matches(&key.key_hash), None)
@@ -427,13 +447,53 @@ pub async fn authenticate(app: &App, parsed: &ParsedToken<'_>) -> AppResult<Arc<
     if !ok {
         return Err(invalid());
     }
-    let grants = grants_of(&app.db, vec![key.id])
-        .await?
-        .remove(&key.id)
-        .unwrap_or_default();
-    app.last_used.touch(CredentialKind::ApiKey, key.id);
-    let view = Arc::new(ApiKeyView { key, grants });
-    app.api_keys.insert(hash, epoch, view.clone(), valid_until);
+    let rows: Vec<(String, serde_json::Value, Option<serde_json::Value>)> =
+        one_read::json_text(&row, "k_grants")?;
+    let mut grants = rows
+        .into_iter()
+        .map(|(endpoint, actions, fields)| {
+            grant_from_row(api_key_grant::Model {
+                api_key_id: key.id,
+                endpoint,
+                actions,
+                fields,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    grants.sort_by_key(|g| g.endpoint);
+    let company = one_read::company_view(&row)?;
+    Ok(VerifiedKey {
+        view: ApiKeyView { key, grants },
+        valid_until,
+        company,
+    })
+}
+
+/// Authenticates a parsed `key_` secret: the current key, or the previous one while its
+/// rotation grace lasts. Hot path: a cache hit by the key's hash, no database read; a miss is
+/// [`verify_cold`], one statement, then cached, as is the company view the REST guard reads
+/// next.
+pub async fn authenticate(app: &App, parsed: &ParsedToken<'_>) -> AppResult<Arc<ApiKeyView>> {
+    if parsed.kind != TokenKind::ApiKey {
+        return Err(AppError::Unauthenticated(
+            "the API key is invalid or has been revoked".into(),
+        ));
+    }
+    let hash = parsed.hash();
+    // Read before the database, so a change committed meanwhile leaves a stale entry.
+    let epoch = app.invalidator.current();
+    if let Some(view) = app.api_keys.get(&hash, epoch) {
+        app.last_used.touch(CredentialKind::ApiKey, view.key.id);
+        return Ok(view);
+    }
+    let v = verify_cold(&app.db, parsed).await?;
+    if let Some(company) = v.company {
+        app.remember_company(epoch, company);
+    }
+    app.last_used.touch(CredentialKind::ApiKey, v.view.key.id);
+    let view = Arc::new(v.view);
+    app.api_keys
+        .insert(hash, epoch, view.clone(), v.valid_until);
     Ok(view)
 }
 

@@ -6,7 +6,8 @@
 use std::sync::Arc;
 
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, TransactionTrait,
 };
 use shared::permissions as perm;
 use time::OffsetDateTime;
@@ -14,8 +15,10 @@ use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::auth::last_used::CredentialKind;
+use crate::auth::one_read::{self, Sql};
 use crate::entity::personal_access_token as pat;
 use crate::error::{AppError, AppResult, on_unique_violation};
+use crate::service::companies::CompanyView;
 use crate::service::{audit, pagination};
 use crate::state::App;
 use crate::token::{self, ParsedToken, TokenKind};
@@ -168,9 +171,55 @@ fn audit_event(action: &'static str, p: &Principal, t: &pat::Model) -> audit::Ev
         }))
 }
 
+/// What a cold verification of a personal access token established.
+pub struct Verified {
+    /// The user's current principal, carrying the token's id.
+    pub principal: Principal,
+    /// The user's company view, for the REST guard (company users only).
+    pub company: Option<CompanyView>,
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+/// Verifies a parsed `pat_` token against the database in ONE statement (`auth::one_read`):
+/// the row by public id with the user's whole principal and company view, then a constant-time
+/// hash comparison, the expiry, and the principal's own refusals (deactivated user, ...).
+pub async fn verify_cold(
+    db: &impl ConnectionTrait,
+    parsed: &ParsedToken<'_>,
+) -> AppResult<Verified> {
+    let invalid = || AppError::Unauthenticated("the token is invalid or has been revoked".into());
+    let sql = Sql::of(db);
+    let stmt = sql.statement(
+        format!(
+            "SELECT {}, {} FROM personal_access_tokens t \
+             LEFT JOIN users u ON u.id = t.user_id {} WHERE t.public_id = {} LIMIT 1",
+            Sql::columns::<pat::Entity>("t", "t_", &[]),
+            Principal::columns(&sql),
+            Principal::JOINS,
+            sql.param(1)
+        ),
+        vec![parsed.public_id.into()],
+    );
+    let row = one_read::one(db, stmt).await?.ok_or_else(invalid)?;
+    let token = pat::Model::from_query_result(&row, "t_")?;
+    if !parsed.matches(&token.token_hash) {
+        return Err(invalid());
+    }
+    if is_expired(&token, OffsetDateTime::now_utc()) {
+        return Err(AppError::Unauthenticated("the token has expired".into()));
+    }
+    let (mut principal, company) = Principal::from_row(&row)?;
+    principal.personal_token_id = Some(token.id);
+    Ok(Verified {
+        principal,
+        company,
+        expires_at: token.expires_at,
+    })
+}
+
 /// Authenticates a parsed `pat_` token. Hot path: a cache hit by token hash, no database read.
-/// Otherwise one indexed read by public id, a constant-time hash comparison, the expiry, then
-/// the user's current principal, which is then cached (see `auth::cache`).
+/// Otherwise [`verify_cold`], one statement, whose principal is then cached (see
+/// `auth::cache`), as is the company view the REST guard reads next.
 pub async fn authenticate(app: &App, parsed: &ParsedToken<'_>) -> AppResult<Arc<Principal>> {
     let hash = parsed.hash();
     // Read before the database, so a change committed meanwhile leaves a stale entry.
@@ -181,24 +230,15 @@ pub async fn authenticate(app: &App, parsed: &ParsedToken<'_>) -> AppResult<Arc<
         }
         return Ok(p);
     }
-    let invalid = || AppError::Unauthenticated("the token is invalid or has been revoked".into());
-    let row = pat::Entity::find()
-        .filter(pat::Column::PublicId.eq(parsed.public_id))
-        .one(&app.db)
-        .await?
-        .ok_or_else(invalid)?;
-    if !parsed.matches(&row.token_hash) {
-        return Err(invalid());
+    let v = verify_cold(&app.db, parsed).await?;
+    if let Some(company) = v.company {
+        app.remember_company(epoch, company);
     }
-    if is_expired(&row, OffsetDateTime::now_utc()) {
-        return Err(AppError::Unauthenticated("the token has expired".into()));
-    }
-    let mut principal = Principal::load(&app.db, row.user_id).await?;
-    principal.personal_token_id = Some(row.id);
-    let principal = Arc::new(principal);
+    let principal = Arc::new(v.principal);
     app.principals
-        .insert(hash, epoch, principal.clone(), row.expires_at);
-    app.last_used
-        .touch(CredentialKind::PersonalAccessToken, row.id);
+        .insert(hash, epoch, principal.clone(), v.expires_at);
+    if let Some(id) = principal.personal_token_id {
+        app.last_used.touch(CredentialKind::PersonalAccessToken, id);
+    }
     Ok(principal)
 }

@@ -36,7 +36,7 @@ fn not_found() -> AppError {
 
 /// Sorts permission keys in catalogue order, which reads better than alphabetical; every
 /// `RoleView` lists them this way, whether just written or read back.
-fn sort_by_catalogue(permissions: &mut [String]) {
+pub(crate) fn sort_by_catalogue(permissions: &mut [String]) {
     permissions.sort_by_cached_key(|k| {
         perm::CATALOGUE
             .iter()

@@ -10,6 +10,7 @@ mod authz_matrix;
 mod bad_input;
 mod bench_suite;
 mod cluster;
+mod cold_verification;
 mod contract;
 mod cors;
 mod faults;

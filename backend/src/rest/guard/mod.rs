@@ -209,12 +209,13 @@ impl GuardedRouter for Router<AppState> {
 }
 
 /// The company with its reseller and both levels of flags, as the guards need it: cached per
-/// company under the epoch of `auth::cache` (a busy company's requests then read nothing), so
+/// company under the epoch of `auth::cache` (a busy company's requests then read nothing; a
+/// credential's cold verification puts it there too, see `App::remember_company`), so
 /// every write that changes what the guards read of a company or reseller (API settings, rate
 /// limits, flags) calls [`crate::cluster::Invalidator::invalidate`], and the next request
 /// reads the change.
 pub async fn load_company(app: &App, company_id: Uuid) -> Result<Arc<CompanyView>, Problem> {
-    let key = company_id.to_string();
+    let key = App::company_key(company_id);
     // Read before the database, so a change committed meanwhile leaves a stale entry.
     let epoch = app.invalidator.current();
     if let Some(view) = app.companies.get(&key, epoch) {
