@@ -284,16 +284,25 @@ def cold_run(args, binary, db, workdir, tokens, results, logs_checks, warm_reads
                   until=lambda s, n=n, rows=rows: s.db.logged_rows() - rows >= n)
         after = server.counters()
         reads = after["db_reads"] - before["db_reads"]
-        extra = (reads - warm_reads * run["requests"]) / n
+        # Requests the server served, from its log (wrk stops counting at SIGINT while up to a
+        # connection's worth is still answered, and those read too); waits for the writer.
+        served, deadline = db.logged_rows() - rows, time.monotonic() + 10
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = db.logged_rows() - rows
+            if now == served:
+                break
+            served = now
+        extra = (reads - warm_reads * served) / n
         hashes = after["password_hashes"] - before["password_hashes"]
         rss = server.rss()
-        r = row(f"cold_{kind}", db.kind, run, server, tokens=n, db_reads=reads,
+        r = row(f"cold_{kind}", db.kind, run, server, tokens=n, db_reads=reads, served=served,
                 warm_reads_per_request=warm_reads, cold_reads_per_token=round(extra, 2),
                 password_hashes=hashes, cached=after[cache], rss_after_mib=round(rss / MIB, 1))
         results.append(r)
         out[kind] = r
         log(f"{db.kind:8} {r['scenario']:16} {r['rps']:9.0f} req/s  reads/token "
-            f"{extra:.2f} (total {reads} for {run['requests']} requests)  hashes {hashes}  "
+            f"{extra:.2f} (total {reads} for {served} requests)  hashes {hashes}  "
             f"RSS {rss / MIB:.1f} MiB  {r['status']}")
         if kind == "pat":
             out["rss_10k_principals_mib"] = round(rss / MIB, 1)
@@ -307,11 +316,13 @@ def warm_reads_per_request(binary, db, workdir, tokens) -> float:
     server = Server(binary, db, workdir)
     file = tokens / "api_key.txt"
     wrk(server, GUARDED, 2, file, warm=50, connections=8, threads=1)
-    before = server.counters()["db_reads"]
-    run = wrk(server, GUARDED, 2, file, warm=50, connections=8, threads=1)
+    time.sleep(1)  # the warm-up's last rows reach the log
+    before, rows = server.counters()["db_reads"], db.logged_rows()
+    wrk(server, GUARDED, 2, file, warm=50, connections=8, threads=1)
     after = server.counters()["db_reads"]
-    server.stop()
-    return round((after - before) / max(1, run["requests"]), 3)
+    server.stop()  # drains the log: every request served is counted
+    served = db.logged_rows() - rows
+    return round((after - before) / max(1, served), 3)
 
 
 def redis_run(args, binary, db, workdir, tokens, results, logs_checks, in_process):
