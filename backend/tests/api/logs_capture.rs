@@ -558,6 +558,18 @@ async fn internal_errors_record_their_cause(app: &TestApp) {
 }
 db_test!(internal_errors_record_their_cause);
 
+/// The Prometheus text the server exposes now.
+async fn metrics_text(app: &TestApp) -> String {
+    app.client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("text")
+}
+
 fn paused_writer(c: &mut ServeArgs) {
     c.log_channel_capacity = 1;
     c.log_batch_size = 1_000_000;
@@ -576,15 +588,7 @@ async fn a_full_queue_drops_and_counts(app: &TestApp) {
             .expect("request");
         assert_eq!(resp.status(), StatusCode::OK);
     }
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("request")
-        .text()
-        .await
-        .expect("text");
+    let metrics = metrics_text(app).await;
     assert!(
         metrics
             .lines()
@@ -627,15 +631,7 @@ async fn a_burst_over_the_queue_waits_instead_of_dropping(app: &TestApp) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(written, n);
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("request")
-        .text()
-        .await
-        .expect("text");
+    let metrics = metrics_text(app).await;
     assert!(
         metrics
             .lines()
