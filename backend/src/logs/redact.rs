@@ -203,10 +203,11 @@ pub fn text(s: &str) -> String {
         .into_owned()
 }
 
-/// Any secret name, anywhere, in any case (a literal alternation: one fast scan).
+/// Any secret name, anywhere, in any case, or a `\u` escape (which could spell one in a JSON
+/// key): a literal alternation, so one fast scan of the body.
 static ANY_SECRET_NAME: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
     #[allow(clippy::expect_used)]
-    regex::bytes::Regex::new(&format!("(?i){}", SECRET_NAMES.join("|")))
+    regex::bytes::Regex::new(&format!(r"(?i){}|\\u", SECRET_NAMES.join("|")))
         .expect("the secret names form a valid regular expression")
 });
 
@@ -214,7 +215,7 @@ static ANY_SECRET_NAME: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
 /// no secret name occurs as a substring (both passes need one), and no `\u` escape could spell
 /// one in a JSON key.
 fn may_hold_a_secret(bytes: &[u8]) -> bool {
-    ANY_SECRET_NAME.is_match(bytes) || bytes.windows(2).any(|w| w == b"\\u")
+    ANY_SECRET_NAME.is_match(bytes)
 }
 
 /// Whether a body of this content type is text worth keeping (JSON, forms, text, XML, GraphQL);
